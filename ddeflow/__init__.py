@@ -1,0 +1,1 @@
+"""ddeflow: stream processing on Kafka for the DDE live sports feed."""

@@ -1,0 +1,85 @@
+"""Avro in the Confluent wire format.
+
+Wire format of every derived record's value (and of nothing else)::
+
+    byte 0      magic byte, always 0
+    bytes 1-4   schema id, unsigned 32-bit big-endian, as assigned by the registry
+    bytes 5-    the record in Avro binary encoding (no container header)
+
+Standard Confluent-compatible deserializers read this directly.  The pure
+``encode``/``decode`` functions take parsed schemas; ``AvroCodec`` adds the
+registry round trips and caches them.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from typing import Any
+
+import fastavro
+
+from ddeflow.errors import AvroDecodeError, DdeflowError
+from ddeflow.registry import SchemaRegistry
+
+MAGIC = 0
+_HEADER = struct.Struct(">bI")
+
+
+def parse_schema(schema: dict[str, Any]) -> Any:
+    return fastavro.parse_schema(schema)
+
+
+def encode(schema_id: int, parsed_schema: Any, record: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    buffer.write(_HEADER.pack(MAGIC, schema_id))
+    fastavro.schemaless_writer(buffer, parsed_schema, record)
+    return buffer.getvalue()
+
+
+def split(data: bytes) -> tuple[int, bytes]:
+    """The schema id and the Avro payload of a framed record."""
+    if len(data) < _HEADER.size:
+        raise AvroDecodeError(f"record of {len(data)} bytes is shorter than the 5-byte Confluent header")
+    magic, schema_id = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise AvroDecodeError(f"magic byte is {magic}, not 0: not a Confluent-framed Avro record")
+    return schema_id, data[_HEADER.size :]
+
+
+def decode(data: bytes, parsed_schema: Any) -> dict[str, Any]:
+    _, payload = split(data)
+    try:
+        record: dict[str, Any] = fastavro.schemaless_reader(io.BytesIO(payload), parsed_schema, None)
+    except (EOFError, ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise AvroDecodeError(f"payload does not match its writer schema: {exc}") from None
+    return record
+
+
+class AvroCodec:
+    """Serializes records under registered subjects and decodes any framed record through the registry."""
+
+    def __init__(self, registry: SchemaRegistry) -> None:
+        self._registry = registry
+        self._writers: dict[str, tuple[int, Any]] = {}
+        self._readers: dict[int, Any] = {}
+
+    async def register(self, subject: str, schema: dict[str, Any]) -> int:
+        schema_id = await self._registry.register(subject, schema)
+        self._writers[subject] = (schema_id, parse_schema(schema))
+        return schema_id
+
+    def encode(self, subject: str, record: dict[str, Any]) -> bytes:
+        try:
+            schema_id, parsed = self._writers[subject]
+        except KeyError:
+            raise DdeflowError(f"subject {subject!r} was not registered before use") from None
+        return encode(schema_id, parsed, record)
+
+    async def decode(self, data: bytes) -> dict[str, Any]:
+        schema_id, _ = split(data)
+        parsed = self._readers.get(schema_id)
+        if parsed is None:
+            parsed = parse_schema(await self._registry.schema(schema_id))
+            self._readers[schema_id] = parsed
+        return decode(data, parsed)

@@ -1,0 +1,58 @@
+"""The ``ddeflow`` command line.
+
+Each command group lives in its own module exposing ``register(subparsers)``;
+a registered parser sets ``handler(args, settings) -> int``.  Settings are
+loaded once here and passed down.  A ``DdeflowError`` ends the command with its
+message and exit code 2, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from ddeflow.config import Settings, load_settings
+from ddeflow.errors import DdeflowError
+
+# Modules that add sub-commands, in the order they appear in ``--help``.
+COMMAND_MODULES = (
+    "ddeflow.local.command",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ddeflow",
+        description="Stream processing on Kafka for the DDE live sports feed.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings: Settings = load_settings()
+        code: int = args.handler(args, settings)
+    except DdeflowError as exc:
+        print(f"ddeflow: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The embedded local stack: Kafka (KRaft) and Apicurio Registry from Maven Central jars."""

@@ -1,0 +1,54 @@
+"""``ddeflow local up | down | status``: the embedded broker and registry."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ddeflow.config import Settings
+from ddeflow.local.stack import LocalStack
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "local",
+        help="run a one-node Kafka (KRaft) and a schema registry on loopback, from Maven Central jars",
+        description="The embedded default: no Docker, data under $DDEFLOW_HOME/local (default ~/.ddeflow).",
+    )
+    actions = parser.add_subparsers(dest="local_action", metavar="ACTION", required=True)
+    actions.add_parser("up", help="fetch (once) and start both; reuse them if already running").set_defaults(
+        handler=_up
+    )
+    actions.add_parser("down", help="stop what `up` started, by recorded pid").set_defaults(handler=_down)
+    actions.add_parser("status", help="whether each service runs and answers (exit 3 if not)").set_defaults(
+        handler=_status
+    )
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> int:
+    info = LocalStack(settings).up()
+    verb = "already running" if info.reused else "started"
+    print(f"local stack {verb}")
+    print(f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}")
+    print(f"SCHEMA_REGISTRY_URL={info.registry_url}")
+    return 0
+
+
+def _down(args: argparse.Namespace, settings: Settings) -> int:
+    for line in LocalStack(settings).down():
+        print(line)
+    return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    healthy = True
+    for service in LocalStack(settings).status():
+        if service.running and service.answering:
+            text = f"running, answering at {service.address} (pid {service.pid})"
+        elif service.running:
+            text = f"running but NOT answering at {service.address} (pid {service.pid})"
+        else:
+            text = "not running"
+        healthy = healthy and service.running and service.answering
+        print(f"{service.name}: {text}")
+    return 0 if healthy else 3

@@ -1,0 +1,49 @@
+"""Waiting until a started service really answers: a Kafka metadata round trip, a registry GET."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+import httpx
+from aiokafka import AIOKafkaClient
+from aiokafka.errors import KafkaError as AIOKafkaError
+
+POLL_S = 0.5
+
+
+async def kafka_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
+    """True when the broker answers a metadata request and reports itself as a live node."""
+    # A refused connection while the broker boots is expected; aiokafka would log each one as an error.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout_s)
+        return bool(client.cluster.brokers())
+    except (AIOKafkaError, OSError, TimeoutError):
+        return False
+    finally:
+        await client.close()
+
+
+def registry_answers(url: str, timeout_s: float = 3.0) -> bool:
+    """True when the Confluent-compatible API lists subjects (a JSON array)."""
+    try:
+        response = httpx.get(f"{url}/subjects", timeout=timeout_s)
+        return response.status_code == 200 and isinstance(response.json(), list)
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def wait_until(check: Callable[[], bool], alive: Callable[[], bool], timeout_s: float) -> str:
+    """Poll ``check`` until it holds ('ready'), the process dies ('died') or time runs out ('timeout')."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return "ready"
+        if not alive():
+            return "died"
+        time.sleep(POLL_S)
+    return "ready" if check() else "timeout"

@@ -1,0 +1,64 @@
+"""Every topic ddeflow owns: names (under ``DDEFLOW_TOPIC_PREFIX``), partitions and configs.
+
+Raw topics are keyed by fixtureId and derived ones by fixtureId or actionId, so
+one fixture's records stay in order in one partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dde.sports import Sport
+
+RAW_PARTITIONS = 6
+DERIVED_PARTITIONS = 6
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: Mapping[str, str] = field(default_factory=dict)
+
+
+def raw_actions(sport: Sport) -> str:
+    return f"dde.raw.{sport.value}.actions"
+
+
+def raw_statistics(sport: Sport) -> str:
+    return f"dde.raw.{sport.value}.statistics"
+
+
+def derived_actions(sport: Sport) -> str:
+    return f"dde.actions.{sport.value}"
+
+
+SCORE_CHANGES = "dde.score-changes"
+BREAK_COMPLETIONS = "dde.snooker.break-completions"
+FIXTURE_EVENTS = "dde.fixture-events"
+DLQ = "dde.dlq"
+
+# Raw frames are the replay source of truth: keep them four weeks, never compact.
+_RAW_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(4 * WEEK_MS)}
+_EVENTS_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(4 * WEEK_MS)}
+# The current state of each action: only the latest per actionId matters.
+_COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+
+
+def raw_topics(prefix: str = "") -> list[TopicSpec]:
+    return [
+        TopicSpec(prefix + name(sport), RAW_PARTITIONS, _RAW_CONFIG)
+        for sport in Sport
+        for name in (raw_actions, raw_statistics)
+    ]
+
+
+def derived_topics(prefix: str = "") -> list[TopicSpec]:
+    specs = [TopicSpec(prefix + derived_actions(sport), DERIVED_PARTITIONS, _COMPACTED) for sport in Sport]
+    specs += [
+        TopicSpec(prefix + name, DERIVED_PARTITIONS, _EVENTS_CONFIG)
+        for name in (SCORE_CHANGES, BREAK_COMPLETIONS, FIXTURE_EVENTS, DLQ)
+    ]
+    return specs

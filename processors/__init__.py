@@ -1,0 +1,1 @@
+"""Processors: the Faust app that turns raw topics into derived Avro topics."""

@@ -1,0 +1,1 @@
+"""Producers: the feed's frames into per-sport raw Kafka topics, byte for byte."""

@@ -1,0 +1,1 @@
+"""A local DDE: deterministic match generation and a websocket + REST server."""
