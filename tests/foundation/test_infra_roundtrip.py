@@ -108,7 +108,8 @@ async def test_avro_schema_registered_and_fetched_by_id(settings: Settings) -> N
             assert await AvroCodec(fresh).decode(data) == {"fixtureId": "f1", "homeScore": 3}
 
         # The same id through the plain Confluent-compatible REST API.
-        raw = httpx.get(f"{endpoints.registry_url}/schemas/ids/{schema_id}", timeout=10).json()
+        async with httpx.AsyncClient(timeout=10) as client:
+            raw = (await client.get(f"{endpoints.registry_url}/schemas/ids/{schema_id}")).json()
         assert "homeScore" in raw["schema"]
 
 

@@ -1,0 +1,48 @@
+# ddeflow: `make demo` and `make test` work from a fresh clone; everything they need is installed here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install jars lint test test-fast demo bench up down status clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install ddeflow with its dev tools
+
+jars: install ## fetch the Kafka and Apicurio Registry jars from Maven Central (once; cached)
+	$(BIN)/ddeflow local fetch
+
+lint: install ## ruff (lint + format check) and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint jars ## the whole suite, against a real broker and registry
+	$(BIN)/pytest
+
+test-fast: install ## only the tests that need no broker
+	$(BIN)/pytest -m "not integration"
+
+demo: install jars ## start the local stack, run the pipeline over bundled matches, show what it derived, stop
+	$(BIN)/python scripts/demo.py
+
+up: install jars ## ddeflow local up
+	$(BIN)/ddeflow local up
+
+down: install ## ddeflow local down
+	$(BIN)/ddeflow local down
+
+status: install ## ddeflow local status
+	$(BIN)/ddeflow local status
+
+clean: ## remove the venv and caches (not the jar cache in ~/.ddeflow)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
