@@ -18,7 +18,13 @@ from ddeflow.config import Settings, load_settings
 from ddeflow.errors import DdeflowError
 
 # Modules that add sub-commands, in the order they appear in ``--help``.
-COMMAND_MODULES = ("ddeflow.local.command",)
+COMMAND_MODULES = (
+    "ddeflow.local.command",
+    "simulator.generator.command",
+    "simulator.server.command",
+    "ddeflow.schemas_command",
+    "ddeflow.tail",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -76,3 +76,11 @@ def kafka_options(settings: Settings, endpoints: Endpoints) -> dict[str, Any]:
             )
         options["ssl_context"] = context
     return options
+
+
+def registry_auth(settings: Settings) -> tuple[str, str] | None:
+    """Basic auth for the registry, when configured."""
+    if settings.schema_registry_username is None:
+        return None
+    password = settings.schema_registry_password
+    return settings.schema_registry_username, password.get_secret_value() if password else ""

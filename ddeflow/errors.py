@@ -100,6 +100,13 @@ class PacketError(DdeflowError):
         self.raw = raw
 
 
+# --- processor state -----------------------------------------------------------------
+
+
+class StateError(DdeflowError):
+    """A stored processor state (a table value) cannot be read back: corrupt, or written by an unknown version."""
+
+
 # --- the DDE feed as a remote service -----------------------------------------------
 
 

@@ -1,0 +1,95 @@
+"""Which Avro schema each derived topic carries, and keeping the registry in step with ``schemas/*.avsc``.
+
+Subjects follow the Confluent TopicNameStrategy: ``<topic>-value``, with the
+topic under ``DDEFLOW_TOPIC_PREFIX``.  Every subject is kept at BACKWARD
+compatibility, so a consumer with the new schema can read records written with
+the old one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from dde.sports import Sport
+from ddeflow import topics
+from ddeflow.errors import ConfigError, SchemaIncompatibleError
+from ddeflow.registry import SchemaRegistry
+
+COMPATIBILITY = "BACKWARD"
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    topic: str
+    schema_name: str
+    schema: dict[str, Any]
+
+    @property
+    def subject(self) -> str:
+        return f"{self.topic}-value"
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """``schemas/<name>.avsc`` as a parsed JSON document."""
+    try:
+        text = resources.files("schemas").joinpath(f"{name}.avsc").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"no schema file schemas/{name}.avsc") from None
+    document = json.loads(text)
+    if not isinstance(document, dict):
+        raise ConfigError(f"schemas/{name}.avsc is not a record schema")
+    return document
+
+
+def bindings(prefix: str = "") -> list[Binding]:
+    """Every derived topic with the schema of its values."""
+    pairs = [(topics.derived_actions(sport), "action_state") for sport in Sport]
+    pairs += [
+        (topics.SCORE_CHANGES, "score_change"),
+        (topics.BREAK_COMPLETIONS, "break_completion"),
+        (topics.FIXTURE_EVENTS, "fixture_event"),
+    ]
+    return [Binding(prefix + topic, name, load_schema(name)) for topic, name in pairs]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    subject: str
+    schema_name: str
+    verdict: str  # "new", "compatible" or "INCOMPATIBLE"
+
+
+async def check(registry: SchemaRegistry, prefix: str = "") -> list[CheckResult]:
+    """Whether each local schema may be registered over what the registry holds."""
+    existing = set(await registry.subjects())
+    results: list[CheckResult] = []
+    for binding in bindings(prefix):
+        if binding.subject not in existing:
+            verdict = "new"
+        elif await registry.is_compatible(binding.subject, binding.schema):
+            verdict = "compatible"
+        else:
+            verdict = "INCOMPATIBLE"
+        results.append(CheckResult(binding.subject, binding.schema_name, verdict))
+    return results
+
+
+async def register_all(registry: SchemaRegistry, prefix: str = "") -> dict[str, int]:
+    """Register every schema (a no-op for unchanged ones) at BACKWARD compatibility; subject → schema id.
+
+    Raises ``SchemaIncompatibleError`` naming the subjects that would break readers, before registering any.
+    """
+    results = await check(registry, prefix)
+    broken = [r.subject for r in results if r.verdict == "INCOMPATIBLE"]
+    if broken:
+        raise SchemaIncompatibleError(
+            f"local schemas are not {COMPATIBILITY}-compatible with the registry for: {', '.join(broken)}"
+        )
+    ids: dict[str, int] = {}
+    for binding in bindings(prefix):
+        ids[binding.subject] = await registry.register(binding.subject, binding.schema)
+        await registry.set_compatibility(binding.subject, COMPATIBILITY)
+    return ids

@@ -1,0 +1,51 @@
+"""``ddeflow schemas check | register``: keep the registry in step with ``schemas/*.avsc``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from ddeflow import schemas
+from ddeflow.config import Settings
+from ddeflow.endpoints import registry_auth, resolve
+from ddeflow.registry import SchemaRegistry
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "schemas", help="check or register the derived topics' Avro schemas against the registry"
+    )
+    actions = parser.add_subparsers(dest="schemas_action", metavar="ACTION", required=True)
+    actions.add_parser(
+        "check", help="is every local schema BACKWARD-compatible with the registry? (exit 1 if not)"
+    ).set_defaults(handler=_check)
+    actions.add_parser("register", help="register every schema at BACKWARD compatibility").set_defaults(
+        handler=_register
+    )
+
+
+def _registry(settings: Settings) -> SchemaRegistry:
+    return SchemaRegistry(resolve(settings).registry_url, auth=registry_auth(settings))
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> int:
+        async with _registry(settings) as registry:
+            results = await schemas.check(registry, settings.topic_prefix)
+        for result in results:
+            print(f"{result.subject}: {result.verdict} ({result.schema_name}.avsc)")
+        return 1 if any(r.verdict == "INCOMPATIBLE" for r in results) else 0
+
+    return asyncio.run(run())
+
+
+def _register(args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> int:
+        async with _registry(settings) as registry:
+            ids = await schemas.register_all(registry, settings.topic_prefix)
+        for subject, schema_id in ids.items():
+            print(f"{subject}: id {schema_id}")
+        return 0
+
+    return asyncio.run(run())

@@ -1,0 +1,1 @@
+"""The Avro schemas of ddeflow's derived topics (``*.avsc``), shipped as package data."""
