@@ -53,6 +53,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     passed = sum(1 for outcome in _INTEGRATION_RESULTS.values() if outcome == "passed")
     kind = _INFRA_KIND[0] if _INFRA_KIND else "none started"
     terminalreporter.write_line(
-        f"integration: {passed} of {len(_INTEGRATION_RESULTS)} tests passed against a real broker "
-        f"and registry ({kind})"
+        f"integration: {passed} of {len(_INTEGRATION_RESULTS)} tests passed against a real broker and registry ({kind})"
     )
