@@ -16,6 +16,7 @@ from dde._fields import (
     opt_nested,
     opt_obj,
     opt_str,
+    opt_timestamp,
     req_duration_s,
     req_int,
     req_str,
@@ -146,7 +147,7 @@ def _break(obj: dict[str, Any]) -> Break:
         player_name=opt_str(obj, "playerName"),
         potted_balls=nested(obj, "pottedBalls", _balls),
         start_timestamp=req_timestamp(obj, "startTimestamp"),
-        end_timestamp=req_timestamp(obj, "endTimestamp"),
+        end_timestamp=opt_timestamp(obj, "endTimestamp"),
         period_number=req_int(obj, "periodNumber"),
     )
 

@@ -77,7 +77,7 @@ booleans and must fit in 64 bits; ``number`` is any finite JSON number;
         startingStriker? => string,
         breaksStatistics? => {breaks? => [{score => int, breakSeq => int, playerId => string,
                                            playerName? => string, pottedBalls => Balls,
-                                           startTimestamp => timestamp, endTimestamp => timestamp,
+                                           startTimestamp => timestamp, endTimestamp? => timestamp|null (in progress),
                                            periodNumber => int}]},
         remainingBallsStatistics? => {possiblePoints => int, remainingBalls => Balls,
                                       nextExpectedBall? => string},

@@ -117,9 +117,14 @@ class Break:
     player_name: str | None = None
     potted_balls: Balls
     start_timestamp: datetime
-    end_timestamp: datetime
+    end_timestamp: datetime | None = None
+    """None (``null`` or absent on the wire) while the visit is still in progress."""
     period_number: int
     """The frame."""
+
+    @property
+    def ended(self) -> bool:
+        return self.end_timestamp is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
