@@ -122,6 +122,10 @@ class FeedRequestError(FeedError):
     """The request itself was wrong (400), for instance a missing Accept header."""
 
 
+class FeedNotFoundError(FeedRequestError):
+    """No such fixture or stream (404): retrying the same request cannot help."""
+
+
 class FeedUnavailableError(FeedError):
     """The feed is down, rate limited or the connection dropped; try again later."""
 

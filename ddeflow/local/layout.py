@@ -136,8 +136,8 @@ def storage_format_command(java: Path, lib: Path, layout: StackLayout, cluster_i
         STORAGE_TOOL_MAIN,
         "format",
         "--ignore-formatted",
-        "-t",
-        cluster_id,
+        # One token: a base64 id may start with '-', which argparse would take for an option.
+        f"--cluster-id={cluster_id}",
         "-c",
         str(layout.kafka_properties),
     ]

@@ -57,3 +57,13 @@ def test_commands_carry_the_marker_that_down_relies_on(tmp_path: Path) -> None:
     assert "-Dapicurio.kafkasql.bootstrap.servers=127.0.0.1:19092" in registry
     # Two homes never recognise each other's processes.
     assert StackLayout(tmp_path / "other").marker("kafka") != layout.marker("kafka")
+
+
+def test_storage_format_passes_a_dash_leading_cluster_id_as_one_token(tmp_path: Path) -> None:
+    from ddeflow.local.layout import storage_format_command
+
+    command = storage_format_command(
+        Path("/jre/bin/java"), Path("/lib"), StackLayout(tmp_path), "-AbCdEfGhIjKlMnOpQrStUv"
+    )
+    assert "--cluster-id=-AbCdEfGhIjKlMnOpQrStUv" in command
+    assert "-AbCdEfGhIjKlMnOpQrStUv" not in command
