@@ -1,0 +1,57 @@
+"""The pure cores of the processors: dedupe, the sendType lifecycle, and the derived records.
+
+Nothing here does I/O or imports faust or aiokafka.  The Faust shell keeps
+three tables (``fixtures``: fixtureId → ``FixtureState``, ``actions``:
+actionId → ``ActionState``, ``statistics``: fixtureId → ``StatisticsState``),
+and for each parsed raw record calls one function::
+
+    step = apply_action_packet(fixtures.get(fid), actions.get(aid), packet, sport, received_at_us)
+    step = apply_statistics_packet(statistics.get(fid), packet, received_at_us)
+
+then stores the step's states (``to_dict()``), sends ``step.outputs`` in order
+(each to ``record.topic(prefix)`` under ``record.key``, Avro value
+``record.to_avro()`` for schema ``record.schema_name``) and counts
+``step.verdict.counter_keys()``.  States are only changed by an applied part
+(``verdict.action``/``verdict.summary``/``verdict.snapshot`` is ``applied``).
+"""
+
+from processors.core.action_step import ActionStep, apply_action_packet
+from processors.core.lifecycle import ActionStatus
+from processors.core.records import (
+    ActionStateRecord,
+    BreakCompletion,
+    FixtureEvent,
+    FixtureEventType,
+    Output,
+    ScoreChange,
+    TopicKind,
+)
+from processors.core.states import ActionState, BreakMark, FixtureState, PeriodState, StatisticsState
+from processors.core.statistics_step import StatisticsStep, apply_statistics_packet
+from processors.core.verdict import Anomaly, AnomalyKind, Counters, Disposition, StatisticsVerdict, Verdict
+
+__all__ = [
+    "ActionState",
+    "ActionStateRecord",
+    "ActionStatus",
+    "ActionStep",
+    "Anomaly",
+    "AnomalyKind",
+    "BreakCompletion",
+    "BreakMark",
+    "Counters",
+    "Disposition",
+    "FixtureEvent",
+    "FixtureEventType",
+    "FixtureState",
+    "Output",
+    "PeriodState",
+    "ScoreChange",
+    "StatisticsState",
+    "StatisticsStep",
+    "StatisticsVerdict",
+    "TopicKind",
+    "Verdict",
+    "apply_action_packet",
+    "apply_statistics_packet",
+]

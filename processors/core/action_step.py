@@ -1,0 +1,172 @@
+"""One ``/actions`` packet applied to its fixture's and its action's state: the pure core of the actions processor.
+
+``apply_action_packet`` judges the packet's two parts separately, by fixtureSeqNum:
+
+- the **action part** is applied when the packet is newer than the action's last
+  applied version (or the action is new): the action's state moves on (see
+  ``lifecycle``) and one ``ActionStateRecord`` is emitted;
+- the **summary part** is applied when the packet is newer than every summary
+  applied to the fixture: the fixture's state becomes this summary's projection,
+  and score changes and fixture events are derived from the difference.
+
+A part that is not newer is dropped: ``duplicate`` when it has the same
+fixtureSeqNum as the last applied, ``stale`` when lower.  So a packet the
+REST reconciliation delivers late can update its action while its old summary
+is ignored, and a stale packet never moves a score backwards.  A re-delivery
+of an action's last applied version with different content is still a
+duplicate, and is reported as a ``conflicting_duplicate`` anomaly.
+
+An actionId last seen in another fixture (table key collision) starts afresh
+in this fixture, flagged ``action_of_other_fixture``.
+
+Outputs, in this order: the ``ActionStateRecord`` (if the action part was
+applied), the ``ScoreChange`` records (ascending period), the ``FixtureEvent``
+records (order documented in ``fixture_events``).  The same inputs always give
+the same outputs: nothing here reads a clock or depends on dict or set order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dde.actions import ActionPacket, FixtureAction
+from dde.sports import Sport
+from processors.core._codec import digest, micros
+from processors.core.fixture_events import derive_fixture_events
+from processors.core.lifecycle import send_type_id, transition
+from processors.core.records import ActionStateRecord, Output
+from processors.core.scores import derive_score_changes
+from processors.core.states import ActionState, FixtureState
+from processors.core.summary import project_summary
+from processors.core.verdict import Anomaly, AnomalyKind, Disposition, Verdict, judge
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionStep:
+    """The result of one action packet: the states to store, the records to emit, and what happened."""
+
+    fixture: FixtureState
+    """The fixture's state after the packet (unchanged unless ``verdict.summary`` is applied)."""
+    action: ActionState
+    """The action's state after the packet (unchanged unless ``verdict.action`` is applied)."""
+    outputs: tuple[Output, ...]
+    verdict: Verdict
+
+
+def action_digest(action: FixtureAction) -> str:
+    """Fingerprint of what an ``ActionStateRecord`` shows of a version (its content, not its delivery)."""
+    return digest(
+        action.fixture_action_type_id,
+        action.fixture_action_type,
+        action.fixture_action_sub_type_id,
+        action.fixture_action_sub_type,
+        send_type_id(action),
+        action.period,
+        action.clock_time,
+        micros(action.timestamp),
+        action.team.id if action.team is not None else None,
+        action.player.id if action.player is not None else None,
+        list(action.related_fixture_action_ids),
+    )
+
+
+def apply_action_packet(
+    fixture: FixtureState | None,
+    action: ActionState | None,
+    packet: ActionPacket,
+    sport: Sport,
+    received_at_us: int | None,
+) -> ActionStep:
+    """Apply ``packet`` to its fixture's state and its action's state (None: not seen yet).
+
+    ``received_at_us`` is when the producer received the packet (the raw
+    record's header), copied to every output.  Never raises on anything the
+    feed sends; raises ``ValueError`` only when ``fixture`` belongs to another
+    fixture, which is a caller's bug (the table is keyed by fixtureId).
+    """
+    if fixture is not None and fixture.fixture_id != packet.fixture_id:
+        raise ValueError(f"state of fixture {fixture.fixture_id} passed with a packet of {packet.fixture_id}")
+    fa = packet.fixture_action
+    anomalies: list[Anomaly] = []
+    outputs: list[Output] = []
+
+    known = action
+    if known is not None and known.fixture_id != fa.fixture_id:
+        anomalies.append(
+            Anomaly(
+                kind=AnomalyKind.ACTION_OF_OTHER_FIXTURE,
+                detail=f"actionId last seen in fixture {known.fixture_id}",
+            )
+        )
+        known = None
+    content = action_digest(fa)
+    action_verdict = judge(known.fixture_seq_num if known is not None else None, fa.fixture_seq_num)
+    if action_verdict is Disposition.APPLIED:
+        status, lifecycle_anomaly = transition(known.status if known is not None else None, fa)
+        if lifecycle_anomaly is not None:
+            anomalies.append(lifecycle_anomaly)
+        new_action = ActionState(
+            action_id=fa.action_id,
+            fixture_id=fa.fixture_id,
+            status=status,
+            fixture_seq_num=fa.fixture_seq_num,
+            revision=known.revision + 1 if known is not None else 1,
+            digest=content,
+        )
+        outputs.append(_action_record(new_action, fa, sport, anomalies, received_at_us))
+    else:
+        assert known is not None  # judge() applies anything when nothing was applied before
+        new_action = known
+        if action_verdict is Disposition.DUPLICATE and known.digest != content:
+            anomalies.append(
+                Anomaly(
+                    kind=AnomalyKind.CONFLICTING_DUPLICATE,
+                    detail=f"fixtureSeqNum {fa.fixture_seq_num} re-sent with different content",
+                )
+            )
+
+    summary_verdict = judge(fixture.summary_seq_num if fixture is not None else None, fa.fixture_seq_num)
+    if summary_verdict is Disposition.APPLIED:
+        new_fixture = project_summary(fixture, packet)
+        outputs.extend(derive_score_changes(fixture, new_fixture, packet, sport, received_at_us))
+        outputs.extend(derive_fixture_events(fixture, new_fixture, packet, sport, received_at_us))
+    else:
+        assert fixture is not None  # as above
+        new_fixture = fixture
+
+    return ActionStep(
+        fixture=new_fixture,
+        action=new_action,
+        outputs=tuple(outputs),
+        verdict=Verdict(action=action_verdict, summary=summary_verdict, anomalies=tuple(anomalies)),
+    )
+
+
+def _action_record(
+    state: ActionState,
+    fa: FixtureAction,
+    sport: Sport,
+    anomalies: list[Anomaly],
+    received_at_us: int | None,
+) -> ActionStateRecord:
+    return ActionStateRecord(
+        action_id=fa.action_id,
+        fixture_id=fa.fixture_id,
+        sport=sport,
+        action_type=fa.fixture_action_type,
+        action_type_id=fa.fixture_action_type_id,
+        action_sub_type=fa.fixture_action_sub_type,
+        action_sub_type_id=fa.fixture_action_sub_type_id,
+        status=state.status,
+        send_type_id=send_type_id(fa),
+        revision=state.revision,
+        fixture_seq_num=fa.fixture_seq_num,
+        team_id=fa.team.id if fa.team is not None else None,
+        player_id=fa.player.id if fa.player is not None else None,
+        period=fa.period,
+        clock_time=fa.clock_time,
+        timestamp_us=micros(fa.timestamp),
+        related_action_ids=fa.related_fixture_action_ids,
+        anomaly="; ".join(anomaly.detail for anomaly in anomalies) or None,
+        received_at_us=received_at_us,
+    )
