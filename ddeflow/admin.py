@@ -61,3 +61,21 @@ def _topic_errors(response: Any) -> list[tuple[str, int, str | None]]:
         message = entry[2] if len(entry) > 2 else None
         rows.append((name, code, message))
     return rows
+
+
+async def partition_counts(kafka_options: dict[str, Any], names: Iterable[str]) -> dict[str, int]:
+    """How many partitions each named topic has (0 for a topic that does not exist)."""
+    wanted = list(names)
+    admin = AIOKafkaAdminClient(**kafka_options)
+    try:
+        await admin.start()
+        described = await admin.describe_topics(wanted)
+    except AIOKafkaError as exc:
+        raise KafkaError(f"describing topics failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        await admin.close()
+    counts = {name: 0 for name in wanted}
+    for topic in described:
+        if topic.get("error_code", 0) == 0 and topic.get("topic") in counts:
+            counts[topic["topic"]] = len(topic.get("partitions", []))
+    return counts

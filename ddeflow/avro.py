@@ -71,6 +71,10 @@ class AvroCodec:
         self._writers[subject] = (schema_id, parse_schema(schema))
         return schema_id
 
+    def use(self, subject: str, schema_id: int, schema: dict[str, Any]) -> None:
+        """Write ``subject`` with a schema already registered under ``schema_id``."""
+        self._writers[subject] = (schema_id, parse_schema(schema))
+
     def encode(self, subject: str, record: dict[str, Any]) -> bytes:
         try:
             schema_id, parsed = self._writers[subject]

@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "ddeflow.local.command",
     "simulator.generator.command",
     "simulator.server.command",
+    "producers.command",
+    "processors.command",
     "ddeflow.schemas_command",
     "ddeflow.tail",
 )

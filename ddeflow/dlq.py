@@ -11,7 +11,8 @@ A ``dde.dlq`` record, written by producers and processors alike::
              dlq.origin          who rejected it: processor, ingest-ws, ingest-rest, ingest-file
              dlq.source.topic / dlq.source.partition / dlq.source.offset   for records read from Kafka
              dlq.source.file / dlq.source.line                           for files
-             dlq.failed-at-ns    when it was rejected (wall clock, ns since the epoch)
+             dlq.failed-at-ns    when it was rejected (wall clock, ns since the epoch); left out by the
+                                 processors, whose output must be identical when records are re-processed
 
 Header values are UTF-8 text.  Like Kafka Connect's dead-letter queues, the value
 stays the original bytes so it can be replayed or inspected without a registry.
@@ -37,7 +38,7 @@ def dead_letter(
     error: PacketError,
     *,
     origin: str,
-    failed_at_ns: int,
+    failed_at_ns: int | None,
     raw: bytes | None = None,
     fixture_id: str | None = None,
     source_topic: str | None = None,

@@ -91,7 +91,8 @@ class LocalStack:
     def _ports(self, state: dict[str, object]) -> Ports:
         recorded = state.get("ports")
         if isinstance(recorded, dict):
-            return Ports(**{k: int(v) for k, v in recorded.items()})
+            with contextlib.suppress(TypeError, ValueError):
+                return Ports(**{k: int(v) for k, v in recorded.items()})
         kafka = self._settings.local_kafka_port
         registry = self._settings.local_registry_port
         return Ports(

@@ -1,7 +1,7 @@
 """The pure cores of the processors: dedupe, the sendType lifecycle, and the derived records.
 
-Nothing here does I/O or imports faust or aiokafka.  The Faust shell keeps
-three tables (``fixtures``: fixtureId → ``FixtureState``, ``actions``:
+Nothing here does I/O or imports aiokafka.  The worker (``processors.worker``)
+keeps three tables (``fixtures``: fixtureId → ``FixtureState``, ``actions``:
 actionId → ``ActionState``, ``statistics``: fixtureId → ``StatisticsState``),
 and for each parsed raw record calls one function::
 

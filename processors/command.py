@@ -1,0 +1,54 @@
+"""``ddeflow process``: the processor worker."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from ddeflow.config import Settings
+from processors.worker import install_stop_signals, run_worker
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "process",
+        help="run the processor worker: raw topics in, derived Avro topics out, exactly once",
+        description=(
+            "Consumes every dde.raw.* topic, dedupes and orders per fixture and per action, applies the sendType "
+            "lifecycle and writes dde.actions.<sport>, dde.score-changes, dde.snooker.break-completions, "
+            "dde.fixture-events and dde.dlq in Kafka transactions. Start several to share the partitions."
+        ),
+    )
+    parser.add_argument(
+        "--until-idle",
+        type=float,
+        metavar="S",
+        help="exit 0 once every assigned input partition is drained and nothing arrived for S seconds",
+    )
+    parser.add_argument("--max-batch", type=int, default=1000, metavar="N", help="records per poll (default 1000)")
+    parser.add_argument(
+        "--commit-interval-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="gather polls for up to MS before committing (default 0: commit each poll at once)",
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    async def main() -> int:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        stats = await run_worker(
+            settings,
+            until_idle_s=args.until_idle,
+            max_batch=args.max_batch,
+            commit_interval_ms=args.commit_interval_ms,
+            stop=stop,
+        )
+        print(stats.summary())
+        return 0
+
+    return asyncio.run(main())
