@@ -1,0 +1,142 @@
+"""The worker's pure parts: the partition store's transaction overlay and the record transform."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dde import Sport
+from ddeflow import avro, schemas, topics
+from ddeflow.avro import AvroCodec
+from ddeflow.dlq import read_headers
+from ddeflow.registry import SchemaRegistry
+from processors.store import PartitionStore, action_key, decode_state, encode_state, fixture_key
+from processors.transform import RawRecord, Transformer, received_at_us, route
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+PREFIX = "p."
+
+
+def _codec() -> AvroCodec:
+    codec = AvroCodec(SchemaRegistry("http://127.0.0.1:9"))  # never contacted: every subject is pre-registered
+    for number, binding in enumerate(schemas.bindings(PREFIX), start=1):
+        codec.use(binding.subject, number, binding.schema)
+    return codec
+
+
+def _rest_packets() -> list[bytes]:
+    elements = json.loads((SAMPLES / "basketball-rest-actions.json").read_bytes())
+    ordered = sorted(elements, key=lambda e: e["fixtureAction"]["fixtureSeqNum"])
+    return [json.dumps(e).encode() for e in ordered]
+
+
+def _raw(value: bytes | None, offset: int, topic: str = PREFIX + "dde.raw.basketball.actions") -> RawRecord:
+    return RawRecord(topic, 3, offset, b"fixture", value, (("received-at-ns", b"1700000000123456789"),))
+
+
+def test_routes_only_raw_topics() -> None:
+    assert route(PREFIX + "dde.raw.volleyball.actions", PREFIX) is not None
+    found = route(PREFIX + "dde.raw.snooker.statistics", PREFIX)
+    assert found is not None and found.sport is Sport.SNOOKER and found.statistics
+    assert route("dde.raw.snooker.statistics", PREFIX) is None  # another deployment's topic
+    assert route(PREFIX + "dde.score-changes", PREFIX) is None
+
+
+def test_received_at_header_becomes_microseconds() -> None:
+    assert received_at_us((("received-at-ns", b"1700000000123456789"),)) == 1700000000123456
+    assert received_at_us((("received-at-ns", b"garbage"),)) is None
+    assert received_at_us(()) is None
+
+
+def test_overlay_is_invisible_to_restore_until_commit() -> None:
+    store = PartitionStore()
+    transformer = Transformer(PREFIX, _codec())
+    packets = _rest_packets()
+    transformer.handle(_raw(packets[0], 0), store)
+    pending = dict(store.pending())
+    assert pending and len(store) == 0
+    store.discard()
+    assert not dict(store.pending()) and len(store) == 0
+
+    transformer.handle(_raw(packets[0], 0), store)
+    store.commit()
+    assert len(store) == len(pending)
+    # A fresh store restored from the changelog records holds the same states.
+    restored = PartitionStore()
+    for key, value in pending.items():
+        restored.restore(key, value)
+    fixture_id = json.loads(packets[0])["fixtureAction"]["fixtureId"]
+    assert restored.fixture(fixture_id) == store.fixture(fixture_id)
+    restored.restore(fixture_key(fixture_id), None)
+    assert restored.fixture(fixture_id) is None
+
+
+def test_state_encoding_round_trips_and_rejects_unknown_keys() -> None:
+    store = PartitionStore()
+    transformer = Transformer(PREFIX, _codec())
+    for offset, packet in enumerate(_rest_packets()):
+        transformer.handle(_raw(packet, offset), store)
+    for key, value in store.pending():
+        assert encode_state(decode_state(key, value)) == value
+    with pytest.raises(ValueError, match="no known prefix"):
+        decode_state(b"x:1", b"{}")
+
+
+def test_replaying_the_same_records_from_the_same_state_is_identical() -> None:
+    packets = _rest_packets()
+
+    def run() -> list[tuple[str, bytes | None, bytes]]:
+        store, transformer = PartitionStore(), Transformer(PREFIX, _codec())
+        out = []
+        for offset, packet in enumerate(packets + packets[:5]):  # with re-deliveries
+            out += [(o.topic, o.key, o.value) for o in transformer.handle(_raw(packet, offset), store)]
+        return out
+
+    first = run()
+    assert first == run()
+    actions_topic = PREFIX + topics.derived_actions(Sport.BASKETBALL)
+    action_records = [o for o in first if o[0] == actions_topic]
+    assert len(action_records) == len(packets)  # one state per applied packet, none for the five re-sends
+    schema_ids = {avro.split(value)[0] for _, _, value in first}
+    assert schema_ids <= set(range(1, len(schemas.bindings()) + 1))
+
+
+def _wrong_type() -> bytes:
+    element = json.loads(_rest_packets()[0])
+    element["fixtureAction"]["fixtureSeqNum"] = "7"
+    return json.dumps(element).encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason", "field"),
+    [
+        (b'{"fixtureAction": {"fixtureSeqNum": 1', "malformed_json", None),
+        (None, "not_a_packet", None),
+        (_wrong_type(), "wrong_type", "fixtureAction.fixtureSeqNum"),
+    ],
+)
+def test_bad_records_become_dead_letters_with_source_coordinates(
+    value: bytes | None, reason: str, field: str | None
+) -> None:
+    store = PartitionStore()
+    transformer = Transformer(PREFIX, _codec())
+    (letter,) = transformer.handle(_raw(value, 41), store)
+    headers = read_headers(list(letter.headers))
+    assert letter.topic == PREFIX + topics.DLQ
+    assert letter.value == (value or b"")
+    assert letter.key == b"fixture"
+    assert headers["dlq.origin"] == "processor"
+    assert headers["dlq.source.topic"] == PREFIX + "dde.raw.basketball.actions"
+    assert (headers["dlq.source.partition"], headers["dlq.source.offset"]) == ("3", "41")
+    assert "dlq.failed-at-ns" not in headers  # re-processing must give identical dead letters
+    assert headers["dlq.reason"] == reason
+    assert headers.get("dlq.field") == field
+    assert headers["dlq.detail"]
+    assert transformer.counters["dlq"] == 1
+    assert not dict(store.pending())
+
+
+def test_action_key_is_distinct_from_fixture_key() -> None:
+    assert action_key("x") != fixture_key("x")
