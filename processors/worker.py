@@ -281,7 +281,13 @@ async def prepare(settings: Settings, registry: SchemaRegistry) -> AvroCodec:
 
 
 async def _check_partitions(options: dict[str, Any], names: list[str], expected: int) -> None:
-    for name, found in (await partition_counts(options, names)).items():
+    counts = await partition_counts(options, names)
+    for _ in range(30):  # topics created a moment ago may not be in the metadata yet
+        if all(counts.values()):
+            break
+        await asyncio.sleep(0.5)
+        counts = await partition_counts(options, names)
+    for name, found in counts.items():
         if found != expected:
             raise ConfigError(
                 f"topic {name} has {found} partitions, expected {expected}: the raw topics and the "
