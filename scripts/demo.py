@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from dde import Sport
 from ddeflow import decode
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
@@ -31,7 +32,6 @@ from ddeflow.errors import DdeflowError
 from ddeflow.local.stack import LocalStack
 from ddeflow.registry import SchemaRegistry
 from ddeflow.tail import consume
-from dde import Sport
 from processors.worker import run_worker
 from producers.command import run_live
 from producers.live import LiveOptions
