@@ -222,20 +222,29 @@ class LocalStack:
             )
 
     def _wait_kafka(self, pid: int, bootstrap: str, alive: Callable[[], bool] | None = None) -> None:
-        marker = self.layout.marker("kafka")
-        outcome = readiness.wait_until(
-            lambda: asyncio.run(readiness.kafka_answers(bootstrap)),
-            alive or (lambda: processes.is_ours(pid, marker)),
-            KAFKA_START_TIMEOUT_S,
-        )
-        if outcome != "ready":
-            if outcome == "timeout":
-                processes.stop(pid, marker)
-            raise ServiceStartError(
-                f"the Kafka broker {'exited' if outcome == 'died' else 'did not answer within'}"
-                f"{'' if outcome == 'died' else f' {KAFKA_START_TIMEOUT_S:.0f} s'}; "
-                f"last lines of {self.layout.kafka_log}:\n{processes.tail(self.layout.kafka_log)}"
-            )
+        self._wait("kafka", pid, lambda: asyncio.run(readiness.kafka_answers(bootstrap)), alive, KAFKA_START_TIMEOUT_S)
+
+    def _wait(
+        self,
+        service: str,
+        pid: int,
+        check: Callable[[], bool],
+        alive: Callable[[], bool] | None,
+        timeout_s: float,
+    ) -> None:
+        """Wait until ``check`` passes; stop the process on a timeout; say why it failed, with its log."""
+        marker = self.layout.marker(service)
+        outcome = readiness.wait_until(check, alive or (lambda: processes.is_ours(pid, marker)), timeout_s)
+        if outcome == "ready":
+            return
+        if outcome == "timeout":
+            processes.stop(pid, marker)
+        name, log = {
+            "kafka": ("the Kafka broker", self.layout.kafka_log),
+            "registry": ("the schema registry", self.layout.registry_log),
+        }[service]
+        what = "exited" if outcome == "died" else f"did not answer within {timeout_s:.0f} s"
+        raise ServiceStartError(f"{name} {what}; last lines of {log}:\n{processes.tail(log)}")
 
     def _start_registry(self, java: Path, runner: Path, ports: Ports, url: str) -> int:
         proc = processes.spawn(registry_command(java, runner, self.layout, ports), self.layout.registry_log)
@@ -243,19 +252,7 @@ class LocalStack:
         return proc.pid
 
     def _wait_registry(self, pid: int, url: str, alive: Callable[[], bool] | None = None) -> None:
-        marker = self.layout.marker("registry")
-        outcome = readiness.wait_until(
-            lambda: readiness.registry_answers(url),
-            alive or (lambda: processes.is_ours(pid, marker)),
-            REGISTRY_START_TIMEOUT_S,
-        )
-        if outcome != "ready":
-            if outcome == "timeout":
-                processes.stop(pid, marker)
-            raise ServiceStartError(
-                f"the schema registry {'exited' if outcome == 'died' else 'did not answer in time'}; "
-                f"last lines of {self.layout.registry_log}:\n{processes.tail(self.layout.registry_log)}"
-            )
+        self._wait("registry", pid, lambda: readiness.registry_answers(url), alive, REGISTRY_START_TIMEOUT_S)
 
     # --- down -----------------------------------------------------------------------
 
