@@ -1,0 +1,400 @@
+"""``ingest live``: every live fixture of the chosen sports, each its own stream task, in one asyncio process.
+
+A poller asks the REST API every ``poll_interval_s`` (per sport: the live
+fixtures and the scheduled ones up to ``horizon_s`` ahead) and the
+``FixtureBoard`` (pure) decides which fixtures to stream.  Each fixture gets
+one task running a ``StreamRunner`` per stream; when its actions stream ends,
+the task fetches ``/actions`` and publishes whatever the raw topic lacks
+(``reconcile_fixture``), then the fixture is done.  All websocket connections
+pass one ``Gate`` and all REST requests another.
+
+Fatal, for the whole process: a refused token, a request the feed calls wrong
+(400), and any Kafka failure.  For one fixture only: its stream not found
+(404), the feed failing past the retries.  Ends on ``stop`` (SIGINT/SIGTERM)
+or, with ``until_finished``, once the board is settled; the producer is
+flushed either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import resource
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+
+from dde.enums import FixtureStatus
+from dde.fixtures import Fixture
+from dde.sports import Sport
+from ddeflow.errors import (
+    ConfigError,
+    DdeflowError,
+    FeedAuthError,
+    FeedError,
+    FeedNotFoundError,
+    FeedRequestError,
+    KafkaError,
+)
+from producers.batch_ingest import reconcile_fixture
+from producers.gate import Gate
+from producers.progress import Snapshot, progress_line
+from producers.raw_records import Stream
+from producers.raw_sink import RawSink
+from producers.rest_client import FeedRest
+from producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
+from producers.topic_scan import TopicScanner
+from producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    sports: tuple[Sport, ...]
+    streams: frozenset[Stream] = frozenset({Stream.ACTIONS})
+    media: bool = False
+    poll_interval_s: float = 30.0
+    horizon_s: float = 3600.0
+    """Scheduled fixtures starting within this are tracked (and hold ``until_finished``)."""
+    lead_s: float = 120.0
+    """A scheduled fixture's stream opens this long before its start time."""
+    progress_interval_s: float = 10.0
+    until_finished: bool = False
+    reconcile: bool = True
+    stream: StreamOptions = field(default_factory=StreamOptions)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSummary:
+    elapsed_s: float
+    fixtures_done: int
+    fixtures_failed: int
+    frames: int
+    heartbeats: int
+    duplicates: int
+    reconnects: int
+    silences: int
+    gaps_healed: int
+    dead_letters: int
+    packets_per_s: float
+    delay_p50_ms: float
+    delay_p99_ms: float
+    delay_max_ms: float
+    peak_streams: int
+    peak_rss_mb: float
+    ws_connects: int
+    rest_requests: int
+    rest_rate_limited: int
+
+    def line(self) -> str:
+        return (
+            f"{self.fixtures_done} fixtures done, {self.fixtures_failed} failed in {self.elapsed_s:.1f} s; "
+            f"{self.frames} frames ({self.packets_per_s:.1f}/s), {self.duplicates} re-deliveries, "
+            f"{self.heartbeats} heartbeats; {self.reconnects} reconnects ({self.silences} silences); "
+            f"{self.gaps_healed} gaps healed; {self.dead_letters} dead letters; "
+            f"receipt-to-ack p50 {self.delay_p50_ms:.1f} ms, p99 {self.delay_p99_ms:.1f} ms; "
+            f"peak {self.peak_streams} streams, {self.peak_rss_mb:.0f} MB RSS; "
+            f"{self.ws_connects} connects, {self.rest_requests} REST requests ({self.rest_rate_limited} rate limited)"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LiveIngest:
+    def __init__(
+        self,
+        *,
+        streams_url: str,
+        token: SecretStr,
+        topic_prefix: str,
+        sink: RawSink,
+        scanner: TopicScanner,
+        rest: FeedRest,
+        ws_gate: Gate,
+        options: LiveOptions,
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._streams_url = streams_url
+        self._token = token
+        self._prefix = topic_prefix
+        self._sink = sink
+        self._scanner = scanner
+        self._rest = rest
+        self._ws_gate = ws_gate
+        self.options = options
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self.board = FixtureBoard(options.sports, lead_s=options.lead_s)
+        self._start_dates: dict[FixtureKey, datetime | None] = {}
+        self._tasks: dict[FixtureKey, asyncio.Task[None]] = {}
+        self._helpers: set[asyncio.Task[None]] = set()
+        self.results: dict[FixtureKey, list[StreamResult]] = {}
+        self._settled = asyncio.Event()
+        self._fatal = asyncio.Event()
+        self._fatal_error: BaseException | None = None
+        self.streaming = 0
+        self.peak_streaming = 0
+        self.reconciling = 0
+
+    # --- the run ----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> LiveSummary:
+        started = time.monotonic()
+        poller = asyncio.create_task(self._poll_loop(), name="ingest-live-poller")
+        reporter = asyncio.create_task(self._progress_loop(started), name="ingest-live-progress")
+        waits = [
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(self._settled.wait()),
+            asyncio.create_task(self._fatal.wait()),
+            asyncio.create_task(self._sink.failed.wait()),
+        ]
+        try:
+            await asyncio.wait([poller, *waits], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (poller, reporter, *waits, *self._helpers, *self._tasks.values()):
+                task.cancel()
+            await asyncio.gather(
+                poller, reporter, *waits, *self._helpers, *self._tasks.values(), return_exceptions=True
+            )
+        if poller.done() and not poller.cancelled() and poller.exception() is not None:
+            raise poller.exception()  # type: ignore[misc]
+        if self._fatal_error is not None:
+            raise self._fatal_error
+        if self._sink.failure is not None:
+            raise self._sink.failure
+        await self._sink.flush()
+        summary = self.summary(time.monotonic() - started)
+        log.info("ingest live: %s", summary.line())
+        return summary
+
+    def summary(self, elapsed_s: float) -> LiveSummary:
+        counters = self._sink.counters
+        counts = self.board.counts()
+        delays = self._sink.delays
+        return LiveSummary(
+            elapsed_s=elapsed_s,
+            fixtures_done=counts[Phase.DONE],
+            fixtures_failed=counts[Phase.FAILED],
+            frames=counters.frames,
+            heartbeats=counters.heartbeats,
+            duplicates=counters.duplicates,
+            reconnects=counters.reconnects,
+            silences=counters.silences,
+            gaps_healed=counters.gaps_healed,
+            dead_letters=counters.dead_letters,
+            packets_per_s=counters.frames / elapsed_s if elapsed_s > 0 else 0.0,
+            delay_p50_ms=delays.quantile_ns(0.5) / 1e6,
+            delay_p99_ms=delays.quantile_ns(0.99) / 1e6,
+            delay_max_ms=delays.max_ns / 1e6,
+            peak_streams=self.peak_streaming,
+            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            ws_connects=self._ws_gate.attempts,
+            rest_requests=self._rest.requests,
+            rest_rate_limited=self._rest.rate_limited,
+        )
+
+    def _fail(self, error: BaseException) -> None:
+        if self._fatal_error is None:
+            self._fatal_error = error
+        self._fatal.set()
+
+    def _check_settled(self) -> None:
+        if self.options.until_finished and self.board.settled and not self._tasks:
+            self._settled.set()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._helpers.add(task)
+        task.add_done_callback(self._helpers.discard)
+
+    # --- discovery ----------------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        while True:
+            for sport in self.options.sports:
+                await self._poll(sport)
+            self._check_settled()
+            await asyncio.sleep(self.options.poll_interval_s)
+
+    async def _poll(self, sport: Sport) -> None:
+        now = self._clock()
+        try:
+            live = await self._rest.live_fixtures(sport)
+            scheduled = await self._rest.scheduled_fixtures(sport, now + timedelta(seconds=self.options.horizon_s))
+        except (FeedAuthError, ConfigError) as exc:
+            self._fail(exc)
+            return
+        except FeedNotFoundError as exc:
+            log.warning("%s: fixtures not found: %s", sport, exc)
+            return
+        except FeedRequestError as exc:
+            self._fail(exc)
+            return
+        except FeedError as exc:
+            log.warning("%s: polling fixtures failed, trying again next time: %s", sport, exc)
+            return
+        for fixture in (*live, *scheduled):
+            self._start_dates[FixtureKey(sport, fixture.id)] = fixture.start_date_utc
+        decisions = self.board.observe(PollAnswer(sport, live, scheduled), now)
+        for key in decisions.start:
+            self._start(key)
+        for key in decisions.check:
+            self._spawn(self._check(key), f"check-{key.fixture_id}")
+
+    async def _check(self, key: FixtureKey) -> None:
+        try:
+            fixture: Fixture | None = await self._rest.fixture(key.sport, key.fixture_id)
+        except FeedAuthError as exc:
+            self._fail(exc)
+            return
+        except FeedError as exc:
+            # Unknown: treated as played, so a replay is attempted rather than the match missed.
+            log.warning("%s fixture %s: cannot check its status: %s", key.sport, key.fixture_id, exc)
+            fixture = Fixture(id=key.fixture_id, status=FixtureStatus.UNKNOWN)
+        if self.board.resolve_check(key, fixture):
+            self._start(key)
+        self._check_settled()
+
+    # --- one fixture -----------------------------------------------------------------------------
+
+    def _start(self, key: FixtureKey) -> None:
+        if key in self._tasks:
+            return
+        task = asyncio.create_task(self._fixture(key), name=f"fixture-{key.fixture_id}")
+        self._tasks[key] = task
+
+        def finished(_: asyncio.Task[None]) -> None:
+            self._tasks.pop(key, None)
+            self._check_settled()
+
+        task.add_done_callback(finished)
+
+    def _since_ms(self, key: FixtureKey) -> int | None:
+        start = self._start_dates.get(key)
+        if start is None:
+            return None
+        since = start - timedelta(hours=1)
+        if since < self._clock() - timedelta(seconds=self._scanner.lookback_s):
+            return None
+        return int(since.timestamp() * 1000)
+
+    async def _fixture(self, key: FixtureKey) -> None:
+        since_ms = self._since_ms(key)
+        runners = [
+            StreamRunner(
+                StreamTarget(key.sport, key.fixture_id, stream, self.options.media),
+                streams_url=self._streams_url,
+                token=self._token,
+                topic_prefix=self._prefix,
+                sink=self._sink,
+                scanner=self._scanner,
+                gate=self._ws_gate,
+                options=self.options.stream,
+                since_ms=since_ms,
+                rng=random.Random(self._rng.random()),
+            )
+            for stream in sorted(self.options.streams)
+        ]
+        ok = interrupted = False
+        try:
+            self.results[key] = await self._streams(runners)
+            actions = next((runner for runner in runners if runner.target.stream is Stream.ACTIONS), None)
+            if self.options.reconcile and actions is not None:
+                await self._reconcile(key, actions, since_ms)
+            ok = True
+        except asyncio.CancelledError:
+            interrupted = True  # stopping: the fixture is neither done nor failed
+            raise
+        except (FeedAuthError, KafkaError, ConfigError) as exc:
+            self._fail(exc)
+        except FeedNotFoundError as exc:
+            log.error("%s fixture %s: %s", key.sport, key.fixture_id, exc)
+        except FeedRequestError as exc:
+            self._fail(exc)
+        except DdeflowError as exc:
+            log.error("%s fixture %s failed: %s", key.sport, key.fixture_id, exc)
+        except Exception as exc:  # a bug: stop the process rather than lose a fixture quietly
+            log.exception("%s fixture %s: unexpected error", key.sport, key.fixture_id)
+            self._fail(exc)
+        finally:
+            if not interrupted:
+                self.board.finish(key, ok=ok)
+
+    async def _streams(self, runners: list[StreamRunner]) -> list[StreamResult]:
+        self.streaming += 1
+        self.peak_streaming = max(self.peak_streaming, self.streaming)
+        try:
+            outcomes = await asyncio.gather(*(self._stream(runner) for runner in runners), return_exceptions=True)
+        finally:
+            self.streaming -= 1
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [outcome for outcome in outcomes if isinstance(outcome, StreamResult)]
+
+    async def _stream(self, runner: StreamRunner) -> StreamResult | None:
+        try:
+            return await runner.run()
+        except FeedNotFoundError:
+            if runner.target.stream is Stream.ACTIONS:
+                raise
+            log.info("%s: the feed has no such stream; skipping it", runner.target.describe())
+            return None
+
+    async def _reconcile(self, key: FixtureKey, actions: StreamRunner, since_ms: int | None) -> None:
+        self.reconciling += 1
+        try:
+            await self._reconcile_now(key, actions, since_ms)
+        finally:
+            self.reconciling -= 1
+
+    async def _reconcile_now(self, key: FixtureKey, actions: StreamRunner, since_ms: int | None) -> None:
+        known: set[int] | None = None
+        recovered = actions.recovered
+        if recovered is not None and recovered.complete:
+            await self._sink.flush()
+            known = recovered.action_seqs() | actions.seqs_written
+        await reconcile_fixture(
+            sport=key.sport,
+            fixture_id=key.fixture_id,
+            rest=self._rest,
+            sink=self._sink,
+            scanner=self._scanner,
+            topic_prefix=self._prefix,
+            known_seqs=known,
+            since_ms=since_ms,
+        )
+
+    # --- progress ----------------------------------------------------------------------------------
+
+    async def _progress_loop(self, started: float) -> None:
+        before = Snapshot.of(self._sink.counters, time.monotonic())
+        while True:
+            await asyncio.sleep(self.options.progress_interval_s)
+            now = Snapshot.of(self._sink.counters, time.monotonic())
+            counts = self.board.counts()
+            log.info(
+                "ingest live: %s",
+                progress_line(
+                    streaming=self.streaming,
+                    reconciling=self.reconciling,
+                    scheduled=counts[Phase.SCHEDULED] + counts[Phase.CHECKING],
+                    done=counts[Phase.DONE],
+                    failed=counts[Phase.FAILED],
+                    now=now,
+                    before=before,
+                ),
+            )
+            before = now

@@ -1,0 +1,153 @@
+"""The raw topics' record format: what every producer writes and what processors and replays read.  Pure.
+
+Topics (under ``DDEFLOW_TOPIC_PREFIX``; created with ``ensure_topics(raw_topics(prefix))``
+when a producer starts)::
+
+    dde.raw.<sport>.actions        action packets (websocket /actions, REST /actions, files)
+    dde.raw.<sport>.statistics     statistics packets (websocket /statistics, files)
+
+    <sport> is basketball, soccer, volleyball or snooker (never the feed's v2/volleyball).
+
+One record per data frame::
+
+    key      the fixtureId, UTF-8: the fixture of the stream subscribed to (ws), or the
+             packet's own fixtureAction.fixtureId / fixtureId (rest, file).  The partition is
+             Kafka's default for the key (murmur2), so one fixture stays in one partition, in order.
+    value    the frame's bytes exactly as received, never re-serialised.  For REST and file
+             input: the exact byte slice of the array element or the line (without its newline).
+    headers  source            ws | ws-media | rest | file
+             received-at-ns    wall clock when the frame arrived (rest: the response; file: the
+                               read), ns since the epoch, decimal text
+             stream            actions | statistics
+             stream-position   ws and ws-media only: the frame's event index in the fixture's
+                               stream, 0-based, decimal text.  Events are the distinct frames in
+                               arrival order, so positions run 0, 1, 2... without gaps; a
+                               re-delivered frame (bytes identical to a recent one) carries the
+                               index of the event it repeats.  rest and file records have none:
+                               their order key is the packet's own fixtureSeqNum / seqNum.
+    timestamp  producer create time (ms)
+
+What lands here:
+
+- websocket: every data frame the feed served, malformed ones included (the raw topic holds
+  exactly what was served; processors dead-letter what they cannot parse, so the producer
+  does not).  Heartbeats are not written; they only prove the stream alive.
+- rest / file: only elements that are valid packets, published per fixture in
+  fixtureSeqNum (statistics: seqNum) order; the others go to ``dde.dlq`` with the reason
+  (origin ``ingest-rest`` / ``ingest-file``), never here.
+
+Guarantees (see ``producers.ws_stream``): per fixture stream, the ``stream-position`` values of
+the ws records are 0..n-1 each present once among the non-repeated frames, in order, and a
+producer restarted after a crash resumes at n (recovered from this topic): nothing skipped,
+nothing written twice.  Re-ingesting the same REST body or file appends the same packets again;
+consumers drop them by fixtureSeqNum / seqNum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dde.sports import Sport
+from ddeflow.topics import raw_actions, raw_statistics
+
+HEADER_SOURCE = "source"
+HEADER_RECEIVED_AT = "received-at-ns"
+HEADER_STREAM = "stream"
+HEADER_POSITION = "stream-position"
+
+Headers = tuple[tuple[str, bytes], ...]
+
+
+class Stream(StrEnum):
+    ACTIONS = "actions"
+    STATISTICS = "statistics"
+
+
+class Source(StrEnum):
+    WS = "ws"
+    WS_MEDIA = "ws-media"
+    REST = "rest"
+    FILE = "file"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def from_raw(cls, raw: str | None) -> Source:
+        for member in cls:
+            if member.value == raw:
+                return member
+        return cls.UNKNOWN
+
+
+def raw_topic(prefix: str, sport: Sport, stream: Stream) -> str:
+    return prefix + (raw_actions(sport) if stream is Stream.ACTIONS else raw_statistics(sport))
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: Headers
+    received_at_ns: int
+
+
+def frame_record(
+    *, topic: str, fixture_id: str, frame: bytes, source: Source, stream: Stream, received_at_ns: int, position: int
+) -> RawRecord:
+    """A websocket frame's record."""
+    headers: Headers = (
+        (HEADER_SOURCE, source.value.encode()),
+        (HEADER_RECEIVED_AT, str(received_at_ns).encode()),
+        (HEADER_STREAM, stream.value.encode()),
+        (HEADER_POSITION, str(position).encode()),
+    )
+    return RawRecord(topic, fixture_id.encode("utf-8"), frame, headers, received_at_ns)
+
+
+def element_record(
+    *, topic: str, fixture_id: str, element: bytes, source: Source, stream: Stream, received_at_ns: int
+) -> RawRecord:
+    """A REST array element's or a file line's record."""
+    headers: Headers = (
+        (HEADER_SOURCE, source.value.encode()),
+        (HEADER_RECEIVED_AT, str(received_at_ns).encode()),
+        (HEADER_STREAM, stream.value.encode()),
+    )
+    return RawRecord(topic, fixture_id.encode("utf-8"), element, headers, received_at_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class RawHeaders:
+    """A raw record's headers as read back; absent or unreadable values are None."""
+
+    source: Source
+    received_at_ns: int | None
+    stream: Stream | None
+    position: int | None
+
+
+def _int(value: bytes | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def read_headers(headers: Iterable[tuple[str, bytes]]) -> RawHeaders:
+    found = {name: value for name, value in headers}
+    stream_raw = found.get(HEADER_STREAM)
+    stream = None
+    if stream_raw is not None:
+        text = stream_raw.decode("utf-8", "replace")
+        stream = Stream(text) if text in (Stream.ACTIONS.value, Stream.STATISTICS.value) else None
+    source_raw = found.get(HEADER_SOURCE)
+    return RawHeaders(
+        source=Source.from_raw(source_raw.decode("utf-8", "replace") if source_raw is not None else None),
+        received_at_ns=_int(found.get(HEADER_RECEIVED_AT)),
+        stream=stream,
+        position=_int(found.get(HEADER_POSITION)),
+    )

@@ -1,0 +1,130 @@
+"""Reading back what a raw topic holds for one fixture stream (aiokafka shell over ``producers.history``).
+
+One consumer, no group, manual assignment; scans are serialised (a lock), each
+reading the fixture's partition backwards from its end in growing windows
+(``history.backward_windows``) down to a lower bound: the offset of the first
+record newer than ``since_ms`` (default: ``lookback_s`` ago).  A resume needs
+only the latest ``need`` positioned records; a reconciliation of a stream not
+fully seen by this process asks for everything (``need=None``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError as AIOKafkaError
+
+from ddeflow.errors import KafkaError
+from producers.history import HeldRecord, StreamHistory, backward_windows
+from producers.raw_records import Stream, read_headers
+from producers.raw_sink import partition_for
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOOKBACK_S = 24 * 3600.0
+_IDLE_POLLS = 100  # x 100 ms without any record while records are due: the broker is not answering
+
+
+class TopicScanner:
+    def __init__(
+        self, kafka_options: dict[str, Any], *, lookback_s: float = DEFAULT_LOOKBACK_S, first_window: int = 512
+    ) -> None:
+        self._options = kafka_options
+        self.lookback_s = lookback_s
+        self._first_window = first_window
+        self._consumer: AIOKafkaConsumer | None = None
+        self._lock = asyncio.Lock()
+        self.records_read = 0
+
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(
+            **self._options,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_uncommitted",
+            fetch_max_wait_ms=50,
+            client_id="ddeflow-ingest-scan",
+        )
+        try:
+            await consumer.start()
+        except AIOKafkaError as exc:
+            await consumer.stop()
+            raise KafkaError(f"cannot start the Kafka consumer: {type(exc).__name__}: {exc}") from None
+        self._consumer = consumer
+
+    async def stop(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await consumer.stop()
+
+    async def history(
+        self,
+        topic: str,
+        partitions: int,
+        fixture_id: str,
+        stream: Stream,
+        *,
+        need: int | None,
+        since_ms: int | None = None,
+    ) -> StreamHistory:
+        """The fixture stream's records, newest first windows; ``need=None`` reads down to the lower bound."""
+        key = fixture_id.encode("utf-8")
+        tp = TopicPartition(topic, partition_for(key, partitions))
+        history = StreamHistory(need if need is not None else 1 << 62)
+        async with self._lock:
+            consumer = self._started()
+            try:
+                consumer.assign([tp])
+                end = (await consumer.end_offsets([tp]))[tp]
+                low = await self._lower_bound(consumer, tp, end, since_ms)
+                for lo, hi in backward_windows(end, low, self._first_window):
+                    found = await self._read(consumer, tp, lo, hi)
+                    history.add_window(
+                        [
+                            HeldRecord(record.offset, record.value, headers)
+                            for record in found
+                            if record.key == key and (headers := read_headers(record.headers)).stream in (stream, None)
+                        ]
+                    )
+                    if history.satisfied:
+                        break
+                else:
+                    history.complete = True
+            except AIOKafkaError as exc:
+                raise KafkaError(f"reading {topic} back failed: {type(exc).__name__}: {exc}") from None
+        return history
+
+    async def _lower_bound(self, consumer: AIOKafkaConsumer, tp: TopicPartition, end: int, since_ms: int | None) -> int:
+        begin: int = (await consumer.beginning_offsets([tp]))[tp]
+        since = since_ms if since_ms is not None else int((time.time() - self.lookback_s) * 1000)
+        found = (await consumer.offsets_for_times({tp: max(0, since)}))[tp]
+        return max(begin, found.offset if found is not None else end)
+
+    async def _read(self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int) -> list[Any]:
+        consumer.seek(tp, lo)
+        records: list[Any] = []
+        idle = 0
+        while await consumer.position(tp) < hi:
+            batch = await consumer.getmany(tp, timeout_ms=100, max_records=2000)
+            got = batch.get(tp, [])
+            if not got:
+                idle += 1
+                if idle > _IDLE_POLLS:
+                    raise KafkaError(f"reading {tp.topic}[{tp.partition}] offsets {lo}..{hi}: no records arrive")
+                continue
+            idle = 0
+            records.extend(record for record in got if record.offset < hi)
+            if got[-1].offset >= hi - 1:
+                break
+        self.records_read += len(records)
+        return records
+
+    def _started(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            raise KafkaError("the raw topic scanner is not running")
+        return self._consumer
