@@ -40,8 +40,15 @@ BREAK_COMPLETIONS = "dde.snooker.break-completions"
 FIXTURE_EVENTS = "dde.fixture-events"
 DLQ = "dde.dlq"
 
+# The largest record ddeflow writes: a raw frame up to the parser's limit (4 MiB) must land, and
+# so must its dead letter; the broker's 1 MB default would refuse it before anything could say why.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 # Raw frames are the replay source of truth: keep them four weeks, never compact.
-_RAW_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(4 * WEEK_MS)}
+_RAW_CONFIG = {
+    "cleanup.policy": "delete",
+    "retention.ms": str(4 * WEEK_MS),
+    "max.message.bytes": str(MAX_RECORD_BYTES),
+}
 _EVENTS_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(4 * WEEK_MS)}
 # The current state of each action: only the latest per actionId matters.
 _COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
@@ -59,6 +66,9 @@ def derived_topics(prefix: str = "") -> list[TopicSpec]:
     specs = [TopicSpec(prefix + derived_actions(sport), DERIVED_PARTITIONS, _COMPACTED) for sport in Sport]
     specs += [
         TopicSpec(prefix + name, DERIVED_PARTITIONS, _EVENTS_CONFIG)
-        for name in (SCORE_CHANGES, BREAK_COMPLETIONS, FIXTURE_EVENTS, DLQ)
+        for name in (SCORE_CHANGES, BREAK_COMPLETIONS, FIXTURE_EVENTS)
     ]
+    specs.append(
+        TopicSpec(prefix + DLQ, DERIVED_PARTITIONS, {**_EVENTS_CONFIG, "max.message.bytes": str(MAX_RECORD_BYTES)})
+    )
     return specs

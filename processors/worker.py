@@ -148,6 +148,7 @@ class Worker:
             enable_idempotence=True,
             acks="all",
             linger_ms=2,
+            max_request_size=topics.MAX_RECORD_BYTES + 64 * 1024,  # a dead letter carries the whole bad frame
         )
         await producer.start()  # init_transactions: fences the previous owner, aborts its open transaction
         self._producers[number] = producer

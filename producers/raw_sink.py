@@ -29,12 +29,11 @@ from aiokafka.partitioner import murmur2
 
 from ddeflow.dlq import DeadLetter
 from ddeflow.errors import KafkaError
+from ddeflow.topics import MAX_RECORD_BYTES
 from producers.progress import Counters, DelayHistogram
 from producers.raw_records import RawRecord
 
 log = logging.getLogger(__name__)
-
-MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -62,7 +61,7 @@ class RawSink:
             acks="all",
             enable_idempotence=True,
             linger_ms=self._linger_ms,
-            max_request_size=MAX_REQUEST_BYTES,
+            max_request_size=MAX_RECORD_BYTES + 64 * 1024,  # one record plus batch overhead
             client_id="ddeflow-ingest",
         )
         try:
