@@ -172,7 +172,8 @@ class LocalStack:
             if not kafka_alive:
                 lib = artifacts.ensure_kafka(self._settings.jar_cache, self._settings.kafka_version, java)
                 self._check_ports_free(ports.kafka, ports.controller)
-                kafka_pid = self._start_kafka(java, lib, ports, bootstrap)
+                state.update(ports=asdict(ports), bootstrap_servers=bootstrap)
+                kafka_pid = self._start_kafka(java, lib, ports, bootstrap, state)
             elif kafka_pid is not None:
                 self._wait_kafka(kafka_pid, bootstrap)
             assert kafka_pid is not None
@@ -182,7 +183,7 @@ class LocalStack:
             if not registry_alive:
                 runner = artifacts.ensure_registry(self._settings.jar_cache, self._settings.apicurio_version, java)
                 self._check_ports_free(ports.registry, ports.registry_management)
-                registry_pid = self._start_registry(java, runner, ports, registry_url)
+                registry_pid = self._start_registry(java, runner, ports, registry_url, state)
             elif registry_pid is not None:
                 self._wait_registry(registry_pid, registry_url)
             assert registry_pid is not None
@@ -198,7 +199,12 @@ class LocalStack:
                     "stop it, or choose other ports with DDEFLOW_LOCAL_KAFKA_PORT / DDEFLOW_LOCAL_REGISTRY_PORT"
                 )
 
-    def _start_kafka(self, java: Path, lib: Path, ports: Ports, bootstrap: str) -> int:
+    def _spawned(self, state: dict[str, object], service: str, pid: int) -> None:
+        """Record a pid the moment it exists, so `down` can stop it even if `up` dies while waiting."""
+        state[f"{service}_pid"] = pid
+        self._write_state(state)
+
+    def _start_kafka(self, java: Path, lib: Path, ports: Ports, bootstrap: str, state: dict[str, object]) -> int:
         layout = self.layout
         layout.kafka_data.mkdir(parents=True, exist_ok=True)
         layout.kafka_properties.write_text(kafka_properties(ports, layout.kafka_data), encoding="utf-8")
@@ -206,6 +212,7 @@ class LocalStack:
         if not (layout.kafka_data / "meta.properties").is_file():
             self._format_storage(java, lib)
         proc = processes.spawn(kafka_command(java, lib, layout), layout.kafka_log)
+        self._spawned(state, "kafka", proc.pid)
         self._wait_kafka(proc.pid, bootstrap, alive=lambda: proc.poll() is None)
         return proc.pid
 
@@ -246,8 +253,9 @@ class LocalStack:
         what = "exited" if outcome == "died" else f"did not answer within {timeout_s:.0f} s"
         raise ServiceStartError(f"{name} {what}; last lines of {log}:\n{processes.tail(log)}")
 
-    def _start_registry(self, java: Path, runner: Path, ports: Ports, url: str) -> int:
+    def _start_registry(self, java: Path, runner: Path, ports: Ports, url: str, state: dict[str, object]) -> int:
         proc = processes.spawn(registry_command(java, runner, self.layout, ports), self.layout.registry_log)
+        self._spawned(state, "registry", proc.pid)
         self._wait_registry(proc.pid, url, alive=lambda: proc.poll() is None)
         return proc.pid
 
