@@ -108,7 +108,26 @@ class SchemaRegistry:
     async def set_compatibility(self, subject: str, level: str) -> None:
         if level not in COMPATIBILITY_LEVELS:
             raise RegistryError(f"unknown compatibility level {level!r}")
-        await self._call("PUT", f"/config/{subject}", {"compatibility": level})
+        try:
+            await self._call("PUT", f"/config/{subject}", {"compatibility": level})
+        except RegistryError as exc:
+            # Apicurio answers 409 when another client created the rule a moment earlier; that is success
+            # if the level in force is the one asked for.
+            if exc.status != 409 or await self.compatibility(subject) != level:
+                raise
+
+    async def compatibility(self, subject: str) -> str | None:
+        """The subject's own compatibility level, or None when it has none."""
+        try:
+            answer = await self._call("GET", f"/config/{subject}")
+        except RegistryError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not isinstance(answer, dict):
+            return None
+        level = answer.get("compatibilityLevel") or answer.get("compatibility")
+        return level if isinstance(level, str) else None
 
     async def subjects(self) -> list[str]:
         answer = await self._call("GET", "/subjects")

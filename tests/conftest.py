@@ -11,6 +11,7 @@ import pytest
 from ddeflow.config import Settings, load_settings
 from tests.infra import Infra, real_infra
 
+_INTEGRATION_IDS: set[str] = set()
 _INTEGRATION_RESULTS: dict[str, str] = {}
 _INFRA_KIND: list[str] = []
 
@@ -42,10 +43,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "infra" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("integration") is not None:
+            _INTEGRATION_IDS.add(item.nodeid)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if "integration" in report.keywords and (report.when == "call" or report.outcome != "passed"):
+    if report.nodeid in _INTEGRATION_IDS and (report.when == "call" or report.outcome != "passed"):
         _INTEGRATION_RESULTS[report.nodeid] = report.outcome
 
 

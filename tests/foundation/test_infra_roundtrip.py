@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -129,3 +130,16 @@ async def test_compatibility_is_checked_before_registering(settings: Settings) -
         with pytest.raises(RegistryError) as refused:
             await registry.register(subject, breaking)
         assert refused.value.status == 409
+
+
+async def test_concurrent_compatibility_settings_both_succeed(settings: Settings) -> None:
+    subject = settings.topic("race-value")
+    async with (
+        SchemaRegistry(resolve(settings).registry_url) as one,
+        SchemaRegistry(resolve(settings).registry_url) as two,
+    ):
+        await one.register(subject, SCHEMA_V1)
+        await asyncio.gather(*(c.set_compatibility(subject, "BACKWARD") for c in (one, two, one, two)))
+        assert await one.compatibility(subject) == "BACKWARD"
+        await two.set_compatibility(subject, "FULL")
+        assert await one.compatibility(subject) == "FULL"
