@@ -12,26 +12,19 @@ from generator_support import SPORTS, match, packets, snapshots
 
 from dde.parse import parse_action_packet, parse_statistics_packet
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _json_blocks(name: str) -> list[Any]:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"reference sample {path} not present")
-    blocks = re.findall(r"```(?:json|javascript)?\n(.*?)```", path.read_text(), flags=re.S)
-    out = []
-    for block in blocks:
-        try:
-            out.append(json.loads(block))
-        except json.JSONDecodeError:
-            continue
-    return out
+def _samples(pattern: str) -> list[Any]:
+    """The feed's own sample packets, kept as test data (see tests/data/samples/README.md)."""
+    found = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(SAMPLES.glob(pattern))]
+    assert found, f"no samples match {pattern}"
+    return found
 
 
 def _sample_action_packet() -> dict[str, Any]:
-    for block in _json_blocks("dde-basketball-sample-packets-2026.md"):
+    for block in _samples("basketball-2026-[0-9]*.json"):
         if isinstance(block, dict) and block.get("version") == 3 and block["fixtureAction"].get("team"):
             return block
     raise AssertionError("no version-3 action packet with a team in the sample")
@@ -104,7 +97,7 @@ def test_action_packets_have_the_sample_shape(sport: str) -> None:
 
 
 def test_statistics_snapshots_have_the_sample_shape() -> None:
-    sample = next(b for b in _json_blocks("dde-media-live-statistics.md") if isinstance(b, dict) and "seqNum" in b)
+    sample = _samples("snooker-statistics.json")[0]
     final = snapshots(0, 0)[-1]
     assert _differences(_shape(final), _shape(sample)) == []
     assert _differences(_shape(snapshots(0, 0)[40]), _shape(sample)) == []
