@@ -36,3 +36,28 @@ def test_every_dependency_and_volume_is_declared() -> None:
         for mount in service.get("volumes", []):
             source = mount.split(":", 1)[0]
             assert source.startswith((".", "/")) or source in volumes, f"{name} mounts undeclared {source}"
+
+
+def _ddeflow_command_lines(service: dict[str, Any]) -> list[list[str]]:
+    command = service["command"]
+    if service.get("entrypoint") == ["sh", "-c"]:
+        return [part.split() for part in " ".join(command).split("&&")]
+    return [command]
+
+
+def test_pipeline_services_run_real_ddeflow_commands() -> None:
+    from ddeflow.cli import build_parser
+
+    services = _compose()["services"]
+    pipeline = {name: s for name, s in services.items() if "pipeline" in s.get("profiles", [])}
+    assert set(pipeline) == {"simulator", "ingest", "process"}
+    parser = build_parser()
+    for name, service in pipeline.items():
+        for line in _ddeflow_command_lines(service):
+            assert line[0] != "ddeflow" or len(line) > 1, name
+            args = parser.parse_args(line[1:] if line[0] == "ddeflow" else line)
+            assert callable(args.handler), f"{name}: {line}"
+    env = services["ingest"]["environment"]
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:29092"
+    assert env["DDE_STREAMS_URL"].startswith("ws://simulator:")
+    assert services["process"]["environment"] == env
