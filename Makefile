@@ -35,6 +35,12 @@ test-fast: install ## only the tests that need no broker
 demo: install jars ## start the local stack, run the pipeline over bundled matches, show what it derived, stop
 	$(BIN)/python scripts/demo.py
 
+bench: install jars ## the benchmarks (numbers, not pass/fail): generator, simulator, ingest live, processor
+	$(BIN)/python scripts/bench_generate.py
+	$(BIN)/python -m scripts.bench_simulator_streams --fixtures 200 --streams 1000 --packets 400
+	$(BIN)/python -m scripts.bench_ingest_live --per-sport 50 --time-scale 0.004 --stagger-s 0.2
+	$(BIN)/python -m scripts.bench_process --fixtures 40 --rate 300 --live-s 30
+
 up: install jars ## ddeflow local up
 	$(BIN)/ddeflow local up
 
