@@ -33,12 +33,11 @@ from typing import Any
 
 from dde.sports import Sport
 from ddeflow.config import Settings, load_settings
-from ddeflow.local.stack import LocalStack
 from producers.frames import action_seq
 from producers.raw_records import Stream, raw_topic
 from simulator.generator import generate
 from simulator.server import SimulatorConfig, run_simulator
-from tests.infra import local_stack_settings
+from tests.infra import real_infra
 from tests.producers.support import read_topic
 
 TOKEN = "bench-token-5d1e"
@@ -46,16 +45,9 @@ TOKEN = "bench-token-5d1e"
 
 @contextmanager
 def kafka(home: Path) -> Iterator[tuple[str, str]]:
-    bootstrap, registry = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("SCHEMA_REGISTRY_URL")
-    if bootstrap and registry:
-        yield bootstrap, registry
-        return
-    stack = LocalStack(local_stack_settings(home))
-    try:
-        info = stack.up()
-        yield info.bootstrap_servers, info.registry_url
-    finally:
-        stack.down()
+    """The test suite's choice of real infrastructure: the environment's, Docker's or a private local stack."""
+    with real_infra(home) as infra:
+        yield infra.bootstrap_servers, infra.registry_url
 
 
 def build_data(root: Path, per_sport: int, base: int, keep: int | None, seed: int) -> dict[str, tuple[Sport, Path]]:

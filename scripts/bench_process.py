@@ -55,11 +55,10 @@ from ddeflow.admin import ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
-from ddeflow.local.stack import LocalStack
 from ddeflow.registry import SchemaRegistry
 from producers.raw_records import HEADER_RECEIVED_AT, Source, element_record
 from simulator.generator import SPORTS, generate
-from tests.infra import local_stack_settings
+from tests.infra import real_infra
 from tests.processors.integration.kafka_io import group_members, group_progress, group_state
 from tests.processors.integration.plan import Delivery, Match, build_plan, load_matches
 
@@ -70,16 +69,9 @@ MAX_BATCH = 1000
 
 @contextmanager
 def kafka(home: Path) -> Iterator[tuple[str, str]]:
-    bootstrap, registry = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("SCHEMA_REGISTRY_URL")
-    if bootstrap and registry:
-        yield bootstrap, registry
-        return
-    stack = LocalStack(local_stack_settings(home))
-    try:
-        info = stack.up()
-        yield info.bootstrap_servers, info.registry_url
-    finally:
-        stack.down()
+    """The test suite's choice of real infrastructure: the environment's, Docker's or a private local stack."""
+    with real_infra(home) as infra:
+        yield infra.bootstrap_servers, infra.registry_url
 
 
 # --- data ---------------------------------------------------------------------------------------
