@@ -69,8 +69,13 @@ def find_maven() -> Path:
     return Path(found)
 
 
-def _pom(name: str) -> Path:
-    return Path(__file__).with_name("poms") / name
+def _pom(name: str, workdir: Path) -> Path:
+    """A copy of the packaged POM inside ``workdir``: Maven writes ``target/`` beside the POM it runs,
+    and that must never be the (possibly installed, read-only) package directory."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    copy = workdir / name
+    shutil.copyfile(Path(__file__).with_name("poms") / name, copy)
+    return copy
 
 
 def _run_maven(maven: Path, java: Path, args: list[str], what: str) -> None:
@@ -106,6 +111,8 @@ def _fetch_into(final: Path, fill: Callable[[Path], None]) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
         fill(staging)
+        for scratch in (".maven", ".markers"):
+            shutil.rmtree(staging / scratch, ignore_errors=True)
         (staging / COMPLETE_MARKER).write_text("ok\n", encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)
@@ -127,7 +134,7 @@ def ensure_kafka(cache: Path, version: str, java: Path) -> Path:
             java,
             [
                 "-f",
-                str(_pom("kafka.xml")),
+                str(_pom("kafka.xml", staging / ".maven")),
                 f"-Dkafka.version={version}",
                 f"{DEPENDENCY_PLUGIN}:copy-dependencies",
                 "-DincludeScope=runtime",
@@ -145,7 +152,7 @@ def ensure_kafka(cache: Path, version: str, java: Path) -> Path:
             java,
             [
                 "-f",
-                str(_pom("empty.xml")),
+                str(_pom("empty.xml", staging / ".maven")),
                 f"{DEPENDENCY_PLUGIN}:copy",
                 f"-Dartifact=org.apache.logging.log4j:log4j-slf4j-impl:{log4j_version}",
                 f"-DoutputDirectory={lib}",
@@ -166,12 +173,12 @@ def ensure_registry(cache: Path, version: str, java: Path) -> Path:
             java,
             [
                 "-f",
-                str(_pom("empty.xml")),
+                str(_pom("empty.xml", staging / ".maven")),
                 f"{DEPENDENCY_PLUGIN}:unpack",
                 f"-Dartifact=io.apicurio:apicurio-registry-app:{version}:tar.gz:all",
                 f"-DoutputDirectory={staging}",
                 # The plugin skips artifacts it has a marker for; keep markers out of the source tree.
-                f"-Dmdep.markersDirectory={staging / '.markers'}",
+                f"-Dmdep.markersDirectory={staging / '.markers'}",  # or it skips an artifact it unpacked before
             ],
             f"Apicurio Registry {version}",
         )
