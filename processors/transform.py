@@ -50,14 +50,18 @@ class Route:
     statistics: bool
 
 
+def raw_routes(prefix: str) -> dict[str, Route]:
+    """Every raw topic under ``prefix`` with the sport and stream it carries."""
+    routes: dict[str, Route] = {}
+    for sport in Sport:
+        routes[prefix + topics.raw_actions(sport)] = Route(sport, statistics=False)
+        routes[prefix + topics.raw_statistics(sport)] = Route(sport, statistics=True)
+    return routes
+
+
 def route(topic: str, prefix: str) -> Route | None:
     """Which sport and stream a raw topic carries; None for a topic that is not a raw topic."""
-    for sport in Sport:
-        if topic == prefix + topics.raw_actions(sport):
-            return Route(sport, statistics=False)
-        if topic == prefix + topics.raw_statistics(sport):
-            return Route(sport, statistics=True)
-    return None
+    return raw_routes(prefix).get(topic)
 
 
 def received_at_us(headers: tuple[tuple[str, bytes], ...]) -> int | None:
@@ -75,12 +79,13 @@ class Transformer:
 
     def __init__(self, prefix: str, codec: AvroCodec) -> None:
         self._prefix = prefix
+        self._routes = raw_routes(prefix)
         self._codec = codec
         self._dlq_topic = prefix + topics.DLQ
         self.counters: Counter[str] = Counter()
 
     def handle(self, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
-        where = route(record.topic, self._prefix)
+        where = self._routes.get(record.topic)
         if where is None:
             self.counters["ignored"] += 1
             return []
