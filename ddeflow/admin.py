@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError as AIOKafkaError
 from aiokafka.errors import TopicAlreadyExistsError
 
+from ddeflow.client_errors import kafka_error
 from ddeflow.errors import KafkaError
 from ddeflow.topics import TopicSpec
 
@@ -49,7 +50,7 @@ async def ensure_topics(kafka_options: dict[str, Any], specs: Iterable[TopicSpec
             raise KafkaError("could not create topics: " + "; ".join(failures))
         return [spec.name for spec in missing]
     except AIOKafkaError as exc:
-        raise KafkaError(f"topic administration failed: {type(exc).__name__}: {exc}") from None
+        raise kafka_error(exc, "topic administration") from None
     finally:
         await admin.close()
 
@@ -71,7 +72,7 @@ async def partition_counts(kafka_options: dict[str, Any], names: Iterable[str]) 
         await admin.start()
         described = await admin.describe_topics(wanted)
     except AIOKafkaError as exc:
-        raise KafkaError(f"describing topics failed: {type(exc).__name__}: {exc}") from None
+        raise kafka_error(exc, "describing topics") from None
     finally:
         await admin.close()
     counts = {name: 0 for name in wanted}

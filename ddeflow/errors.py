@@ -56,17 +56,40 @@ class ServiceStartError(InfrastructureError):
 
 
 class KafkaError(DdeflowError):
-    """A Kafka operation failed after the client's own retries."""
+    """A Kafka operation failed after the client's own retries.
 
-    retriable = True
+    ``retriable`` is the Kafka client's own verdict on the error (``ddeflow.client_errors``
+    translates it once, at the boundary): the broker or coordinator was unreachable or
+    moving, and the same operation may succeed later.
+    """
+
+    def __init__(self, message: str, *, retriable: bool = False) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+
+
+class FencedError(KafkaError):
+    """A newer producer with our transactional id exists (or the coordinator bumped our epoch)."""
+
+
+class KafkaAuthError(KafkaError):
+    """The cluster refused our credentials, or an ACL refused the operation."""
+
+
+class KafkaConfigError(KafkaError, ConfigError):
+    """The cluster and our configuration disagree (a record too large, an unsupported version, a bad setting)."""
 
 
 class RegistryError(DdeflowError):
-    """The schema registry refused a request or could not be reached."""
+    """The schema registry refused a request or could not be reached.
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    Retriable when it could not be reached, timed out, or answered 429 or 5xx.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retriable: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.retriable = retriable
 
 
 class SchemaIncompatibleError(RegistryError):

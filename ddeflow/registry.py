@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ddeflow.client_errors import registry_error, registry_status_error
 from ddeflow.errors import RegistryError
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -60,11 +61,11 @@ class SchemaRegistry:
                 headers={"Content-Type": CONTENT_TYPE} if body is not None else None,
             )
         except httpx.HTTPError as exc:
-            raise RegistryError(f"schema registry at {self.url} unreachable: {type(exc).__name__}: {exc}") from None
+            raise registry_error(exc, self.url) from None
         if response.status_code >= 400:
-            raise RegistryError(
+            raise registry_status_error(
                 f"schema registry answered {response.status_code} to {method} {path}: {_message(response)}",
-                status=response.status_code,
+                response.status_code,
             )
         try:
             return response.json()

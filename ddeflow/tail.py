@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 
 from ddeflow import decode, schemas
 from ddeflow.avro import AvroCodec
+from ddeflow.client_errors import kafka_error
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
 from ddeflow.errors import KafkaError
@@ -84,7 +85,7 @@ async def consume(
             elif until_idle_s is not None and time.monotonic() - last_activity >= until_idle_s:
                 return
     except AIOKafkaError as exc:
-        raise KafkaError(f"reading {topic} failed: {type(exc).__name__}: {exc}") from None
+        raise kafka_error(exc, f"reading {topic}") from None
     finally:
         await consumer.stop()
 

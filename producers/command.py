@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from dde.sports import Sport
+from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError
-from producers.backoff import BackoffPolicy
 from producers.batch_ingest import BatchOutcome, ingest_body
 from producers.gate import Gate
 from producers.live import LiveIngest, LiveOptions, LiveSummary

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError as AIOKafkaError
 from aiokafka.partitioner import murmur2
 
+from ddeflow.client_errors import kafka_error
 from ddeflow.dlq import DeadLetter
 from ddeflow.errors import KafkaError
 from ddeflow.topics import MAX_RECORD_BYTES
@@ -68,7 +69,7 @@ class RawSink:
             await producer.start()
         except AIOKafkaError as exc:
             await producer.stop()
-            raise KafkaError(f"cannot start the Kafka producer: {type(exc).__name__}: {exc}") from None
+            raise kafka_error(exc, "starting the Kafka producer") from None
         self._producer = producer
 
     async def stop(self) -> None:
@@ -153,8 +154,8 @@ class RawSink:
 
     def _fail(self, exc: BaseException | None, where: str) -> None:
         if self.failure is None:
-            cause = f"{type(exc).__name__}: {exc}" if exc is not None else "the send was cancelled"
-            self.failure = KafkaError(f"Kafka did not accept {where}: {cause}")
+            what = f"Kafka did not accept {where}"
+            self.failure = kafka_error(exc, what) if exc is not None else KafkaError(f"{what}: the send was cancelled")
             log.error("%s", self.failure)
             self.failed.set()
 

@@ -34,8 +34,8 @@ from pydantic import SecretStr
 from dde.fixtures import Fixture
 from dde.parse import parse_fixture, parse_fixture_json
 from dde.sports import Sport
+from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.errors import FeedError, FeedNotFoundError, FeedUnavailableError, PacketError
-from producers.backoff import BackoffPolicy, backoff_delays
 from producers.failures import Verdict, retry_after_s, server_message, status_error, verdict
 from producers.gate import Gate
 from producers.ws_stream import DDE_ACCEPT

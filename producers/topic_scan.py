@@ -18,6 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError as AIOKafkaError
 
+from ddeflow.client_errors import kafka_error
 from ddeflow.errors import KafkaError
 from producers.history import HeldRecord, StreamHistory, backward_windows
 from producers.raw_records import Stream, read_headers
@@ -54,7 +55,7 @@ class TopicScanner:
             await consumer.start()
         except AIOKafkaError as exc:
             await consumer.stop()
-            raise KafkaError(f"cannot start the Kafka consumer: {type(exc).__name__}: {exc}") from None
+            raise kafka_error(exc, "starting the Kafka consumer") from None
         self._consumer = consumer
 
     async def stop(self) -> None:
@@ -96,7 +97,7 @@ class TopicScanner:
                 else:
                     history.complete = True
             except AIOKafkaError as exc:
-                raise KafkaError(f"reading {topic} back failed: {type(exc).__name__}: {exc}") from None
+                raise kafka_error(exc, f"reading {topic} back") from None
         return history
 
     async def _lower_bound(self, consumer: AIOKafkaConsumer, tp: TopicPartition, end: int, since_ms: int | None) -> int:
@@ -115,7 +116,9 @@ class TopicScanner:
             if not got:
                 idle += 1
                 if idle > _IDLE_POLLS:
-                    raise KafkaError(f"reading {tp.topic}[{tp.partition}] offsets {lo}..{hi}: no records arrive")
+                    raise KafkaError(
+                        f"reading {tp.topic}[{tp.partition}] offsets {lo}..{hi}: no records arrive", retriable=True
+                    )
                 continue
             idle = 0
             records.extend(record for record in got if record.offset < hi)

@@ -56,8 +56,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from dde.parse import MAX_FRAME_BYTES
 from dde.sports import Sport
+from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.errors import ConfigError, FeedError, FeedUnavailableError
-from producers.backoff import BackoffPolicy, backoff_delays
 from producers.failures import Verdict, close_error, server_message, status_error, verdict
 from producers.frames import FrameKind, inspect_frame
 from producers.gate import Gate

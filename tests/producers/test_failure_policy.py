@@ -119,7 +119,8 @@ def test_what_is_never_retried(error: BaseException) -> None:
 
 def test_retriable_errors_are_retried() -> None:
     assert verdict(FeedUnavailableError("down")) is Verdict.RETRY
-    assert verdict(KafkaError("later")) is Verdict.RETRY
+    assert verdict(KafkaError("later", retriable=True)) is Verdict.RETRY
+    assert verdict(KafkaError("not an outage")) is Verdict.STOP
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from dde.sports import Sport
+from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
-from producers.backoff import BackoffPolicy
 from producers.command import run_live
 from producers.frames import action_seq
 from producers.live import LiveOptions

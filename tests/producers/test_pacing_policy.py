@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.errors import ConfigError
-from producers.backoff import BackoffPolicy, backoff_delays
 from producers.pacer import Pacer
 
 

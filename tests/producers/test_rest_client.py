@@ -10,8 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from dde.sports import Sport
+from ddeflow.backoff import BackoffPolicy
 from ddeflow.errors import FeedAuthError, FeedNotFoundError
-from producers.backoff import BackoffPolicy
 from producers.gate import Gate
 from producers.pacer import Pacer
 from producers.rest_client import FeedRest

@@ -162,7 +162,6 @@ def test_progress_line_reports_rate_and_counts() -> None:
 
 
 PURE = (
-    "backoff",
     "pacer",
     "failures",
     "positions",
@@ -180,6 +179,7 @@ PURE = (
 def test_policy_modules_import_no_io_framework() -> None:
     script = (
         "import sys\n"
+        + "import ddeflow.backoff\n"
         + "".join(f"import producers.{name}\n" for name in PURE)
         + "print(sorted({m.split('.')[0] for m in sys.modules} & {'asyncio', 'websockets', 'httpx', 'aiokafka'}))\n"
     )

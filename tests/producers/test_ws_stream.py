@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
 from ddeflow.errors import FeedAuthError, FeedRequestError
-from producers.backoff import BackoffPolicy
 from producers.command import ingest_ws
 from producers.raw_records import Source, Stream, raw_topic
 from producers.ws_stream import StreamOptions

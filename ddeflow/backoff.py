@@ -1,4 +1,4 @@
-"""Reconnect delays: exponential backoff with jitter.  Pure: no I/O, no clock.
+"""Retry delays: exponential backoff with jitter.  Pure: no I/O, no clock.
 
 Delay ``n`` (from 0) is drawn uniformly from ``[(1 - jitter) * d, d]`` where
 ``d = min(max_s, initial_s * factor ** n)``.  The jitter spreads the reconnects

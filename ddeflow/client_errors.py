@@ -1,0 +1,101 @@
+"""The one translation of Kafka-client and HTTP-client errors into ddeflow's error tree.
+
+Every ``except`` around aiokafka or httpx calls hands the exception here, so the
+rules live once:
+
+- aiokafka marks each error class ``retriable``; that flag is kept.  aiokafka's
+  sender wraps whatever broke it in a generic ``KafkaError("Unexpected error
+  during batch delivery")``, so the cause chain is searched too: a connection
+  error anywhere in it makes the whole retriable.
+- Fencing, authorization and configuration errors never heal by waiting; they
+  become ``FencedError``, ``KafkaAuthError`` and ``KafkaConfigError``.
+- For the registry, an unreachable service, a timeout, 429 and 5xx are
+  retriable; any other answer is final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from aiokafka import errors as kafka
+
+from ddeflow.errors import (
+    FencedError,
+    KafkaAuthError,
+    KafkaConfigError,
+    KafkaError,
+    RegistryError,
+)
+
+_FENCED: tuple[type[BaseException], ...] = (
+    kafka.ProducerFenced,
+    kafka.InvalidProducerEpoch,
+    kafka.TransactionCoordinatorFenced,
+)
+_AUTH: tuple[type[BaseException], ...] = (
+    kafka.TopicAuthorizationFailedError,
+    kafka.GroupAuthorizationFailedError,
+    kafka.ClusterAuthorizationFailedError,
+    kafka.TransactionalIdAuthorizationFailed,
+    kafka.SaslAuthenticationFailed,
+    kafka.AuthenticationFailedError,
+    kafka.AuthenticationMethodNotSupported,
+    kafka.UnsupportedSaslMechanismError,
+    kafka.IllegalSaslStateError,
+)
+_CONFIG: tuple[type[BaseException], ...] = (
+    kafka.KafkaConfigurationError,
+    kafka.IncompatibleBrokerVersion,
+    kafka.UnrecognizedBrokerVersion,
+    kafka.UnsupportedVersionError,
+    kafka.InvalidConfigurationError,
+    kafka.InvalidReplicationFactorError,
+    kafka.InvalidTopicError,
+    kafka.RecordTooLargeError,
+    kafka.MessageSizeTooLargeError,
+    kafka.UnsupportedCodecError,
+)
+# Not aiokafka errors, but what a dropped socket or an expired wait looks like inside one.
+_TRANSIENT: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError, ConnectionError)
+_RETRIABLE_STATUS = frozenset({408, 429})
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def kafka_error(exc: BaseException, what: str) -> KafkaError:
+    """Our error for an exception raised by the Kafka client while doing ``what``."""
+    if isinstance(exc, KafkaError):
+        return exc
+    chain = _chain(exc)
+    causes = " <- ".join(_describe(e) for e in chain)
+    message = f"{what}: {causes}"
+    if any(isinstance(e, _FENCED) for e in chain):
+        return FencedError(message)
+    if any(isinstance(e, _AUTH) for e in chain):
+        return KafkaAuthError(message)
+    if any(isinstance(e, _CONFIG) for e in chain):
+        return KafkaConfigError(message)
+    retriable = any(bool(getattr(e, "retriable", False)) or isinstance(e, _TRANSIENT) for e in chain)
+    return KafkaError(message, retriable=retriable)
+
+
+def registry_error(exc: httpx.HTTPError, url: str) -> RegistryError:
+    """Our error for an httpx failure to reach the registry at ``url`` (never an HTTP answer: see ``status_error``)."""
+    return RegistryError(f"schema registry at {url} unreachable: {_describe(exc)}", retriable=True)
+
+
+def registry_status_error(message: str, status: int) -> RegistryError:
+    return RegistryError(message, status=status, retriable=status in _RETRIABLE_STATUS or status >= 500)

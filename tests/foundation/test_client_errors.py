@@ -1,0 +1,85 @@
+"""The one translation of client errors: aiokafka's retriable flag is kept, the cause chain is searched."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from aiokafka import errors as kafka
+
+from ddeflow.client_errors import kafka_error, registry_error, registry_status_error
+from ddeflow.errors import ConfigError, FencedError, KafkaAuthError, KafkaConfigError, KafkaError
+
+
+def _wrapped(cause: BaseException) -> kafka.KafkaError:
+    """What aiokafka's sender raises when its routine breaks: a generic error with the real one as cause."""
+    try:
+        try:
+            raise cause
+        except Exception as exc:
+            raise kafka.KafkaError("Unexpected error during batch delivery") from exc
+    except kafka.KafkaError as outer:
+        return outer
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        kafka.KafkaConnectionError("connection lost"),
+        kafka.NotLeaderForPartitionError(),
+        kafka.RequestTimedOutError(),
+        kafka.NotCoordinatorForGroupError(),
+        kafka.NodeNotReadyError(),
+        _wrapped(kafka.KafkaConnectionError("broker gone")),
+        _wrapped(ConnectionResetError("reset by peer")),
+    ],
+)
+def test_outages_are_retriable(exc: BaseException) -> None:
+    error = kafka_error(exc, "committing")
+    assert type(error) is KafkaError
+    assert error.retriable
+    assert str(error).startswith("committing: ")
+
+
+def test_a_plain_client_error_is_not_retriable() -> None:
+    error = kafka_error(kafka.IllegalStateError("bad state"), "sending")
+    assert not error.retriable
+    assert "IllegalStateError: bad state" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (kafka.ProducerFenced(), FencedError),
+        (kafka.InvalidProducerEpoch(), FencedError),
+        (_wrapped(kafka.ProducerFenced()), FencedError),
+        (kafka.TopicAuthorizationFailedError(), KafkaAuthError),
+        (kafka.TransactionalIdAuthorizationFailed(), KafkaAuthError),
+        (kafka.SaslAuthenticationFailed(), KafkaAuthError),
+        (kafka.RecordTooLargeError(), KafkaConfigError),
+        (kafka.UnsupportedVersionError(), KafkaConfigError),
+    ],
+)
+def test_what_waiting_cannot_cure(exc: BaseException, kind: type[KafkaError]) -> None:
+    error = kafka_error(exc, "x")
+    assert isinstance(error, kind)
+    assert not error.retriable
+
+
+def test_config_errors_are_config_errors_too() -> None:
+    assert isinstance(kafka_error(kafka.KafkaConfigurationError("bad"), "x"), ConfigError)
+
+
+def test_our_own_errors_pass_through_unchanged() -> None:
+    ours = KafkaError("already ours", retriable=True)
+    assert kafka_error(ours, "x") is ours
+
+
+def test_registry_unreachable_is_retriable() -> None:
+    error = registry_error(httpx.ConnectError("refused"), "http://127.0.0.1:1/apis/ccompat/v7")
+    assert error.retriable
+    assert error.status is None
+
+
+@pytest.mark.parametrize(("status", "retriable"), [(500, True), (503, True), (429, True), (404, False), (409, False)])
+def test_registry_answers(status: int, retriable: bool) -> None:
+    assert registry_status_error("answered", status).retriable is retriable
