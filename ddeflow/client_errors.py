@@ -21,6 +21,7 @@ import httpx
 from aiokafka import errors as kafka
 
 from ddeflow.errors import (
+    DdeflowError,
     FencedError,
     KafkaAuthError,
     KafkaConfigError,
@@ -62,15 +63,18 @@ _RETRIABLE_STATUS = frozenset({408, 429})
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
+    """``exc`` and its causes; a cancellation behind a timeout says nothing more, so it is left out."""
+    visited: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
+    while current is not None and current not in visited:
+        visited.append(current)
         current = current.__cause__ or current.__context__
-    return seen
+    return [e for e in visited if not isinstance(e, asyncio.CancelledError)]
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError) and not str(exc):
+        return "no answer in time (TimeoutError)"
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -92,10 +96,26 @@ def kafka_error(exc: BaseException, what: str) -> KafkaError:
     return KafkaError(message, retriable=retriable)
 
 
-def registry_error(exc: httpx.HTTPError, url: str) -> RegistryError:
-    """Our error for an httpx failure to reach the registry at ``url`` (never an HTTP answer: see ``status_error``)."""
-    return RegistryError(f"schema registry at {url} unreachable: {_describe(exc)}", retriable=True)
+def registry_error(exc: httpx.HTTPError, url: str | None = None) -> RegistryError:
+    """Our error for an httpx failure to reach the registry (an HTTP answer is ``registry_status_error``'s)."""
+    where = f" at {url}" if url else ""
+    return RegistryError(f"schema registry{where} unreachable: {_describe(exc)}", retriable=True)
 
 
 def registry_status_error(message: str, status: int) -> RegistryError:
     return RegistryError(message, status=status, retriable=status in _RETRIABLE_STATUS or status >= 500)
+
+
+# What the clients raise: anything else escaping a client call is a bug of ours, never an outage.
+CLIENT_ERRORS: tuple[type[BaseException], ...] = (kafka.KafkaError, httpx.HTTPError, OSError, DdeflowError)
+
+
+def translate(exc: BaseException, what: str) -> DdeflowError:
+    """Our error for a client failure while doing ``what``; anything that is not a client failure is re-raised."""
+    if isinstance(exc, DdeflowError):
+        return exc
+    if isinstance(exc, httpx.HTTPError):
+        return registry_error(exc)
+    if not isinstance(exc, CLIENT_ERRORS):
+        raise exc
+    return kafka_error(exc, what)

@@ -19,6 +19,23 @@ How exactly-once holds
 - A rebalance waits for the transaction in progress (one lock around "process
   and commit" and around the revoke callback).
 
+Riding through outages
+----------------------
+- A transaction that fails for any Kafka reason (the broker restarting, the
+  coordinator moving, a broken producer, a fence) is not retried in place:
+  whether the broker committed it is unknown.  The partition number's *lane* is
+  rebuilt instead, after the next poll and with capped, jittered backoff: a new
+  transactional producer (``init_transactions`` fences the old one and finishes
+  its transaction), the state restored from the changelog, the input re-sought
+  to the committed offsets.  State, offsets and outputs were committed together,
+  so the rebuilt lane continues exactly where the last commit left it.
+- Records polled for a lane that is being rebuilt are dropped and re-read.
+- Topic creation, schema registration and joining the group are retried the
+  same way at start; the registry is not needed after start (schema ids are
+  resolved once).
+- One log line when an outage starts, one when it ends with its duration.
+  Only refused access (``KafkaAuthError``) and configuration errors end the worker.
+
 Why not Faust's ``exactly_once``: see the README ("Exactly once").
 """
 
@@ -27,23 +44,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 import time
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.errors import KafkaError as AIOKafkaError
-from aiokafka.errors import ProducerFenced
 
 from ddeflow import schemas, topics
 from ddeflow.admin import ensure_topics, partition_counts
 from ddeflow.avro import AvroCodec
+from ddeflow.backoff import BackoffPolicy, backoff_delays
+from ddeflow.client_errors import translate
 from ddeflow.config import Settings
 from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, resolve
-from ddeflow.errors import ConfigError, KafkaError
+from ddeflow.errors import ConfigError, DdeflowError, KafkaAuthError, KafkaError
+from ddeflow.outage import Outage
 from ddeflow.registry import SchemaRegistry
 from processors.store import PartitionStore
 from processors.transform import RawRecord, Transformer
@@ -54,6 +74,15 @@ GROUP_NAME = "ddeflow-processors"
 CHANGELOG_NAME = "ddeflow-processors.state-changelog"
 IDLE_CHECK_S = 0.5
 PROGRESS_EVERY_S = 10.0
+# Retries after a Kafka or registry failure: quick at first, at most every 5 s during a long outage.
+RECOVERY_BACKOFF = BackoffPolicy(initial_s=0.2, max_s=5.0)
+# A transaction or a lane rebuild that hangs this long is given up and rebuilt; the broker aborts
+# an abandoned transaction itself (transaction.timeout.ms), so nothing half-done becomes visible.
+TRANSACTION_TIMEOUT_S = 20.0
+RECOVERY_STEP_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+
+T = TypeVar("T")
 
 
 def group_id(settings: Settings) -> str:
@@ -92,6 +121,29 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._worker.assign(list(assigned))
 
 
+@dataclass(slots=True)
+class _Lane:
+    """What the worker holds for one owned partition number."""
+
+    producer: AIOKafkaProducer
+    store: PartitionStore
+
+
+def _fatal(error: DdeflowError) -> bool:
+    """Whether a failure ends the worker: refused access and bad configuration never heal.
+
+    A fence ends the worker's hold on a partition, not the worker.  The lane is
+    rebuilt after the next poll only if the partition is still assigned to us
+    (the broker timed our transaction out, or our producer broke); if a newer
+    owner really has it, the rebalance has revoked it by then and the lane is
+    dropped.  Either way every commit comes from a producer that restored the
+    state after the last commit of any other, so nothing is lost or doubled.
+    """
+    return isinstance(error, KafkaAuthError | ConfigError) or (
+        not error.retriable and not isinstance(error, KafkaError)
+    )
+
+
 class Worker:
     def __init__(self, settings: Settings, endpoints: Endpoints, codec: AvroCodec, *, max_batch: int) -> None:
         self._settings = settings
@@ -100,13 +152,16 @@ class Worker:
         self._changelog = changelog_topic(settings)
         self.max_batch = max_batch
         self._transformer = Transformer(settings.topic_prefix, codec)
-        self._stores: dict[int, PartitionStore] = {}
-        self._producers: dict[int, AIOKafkaProducer] = {}
+        self._lanes: dict[int, _Lane] = {}
+        # Partition numbers assigned to us whose lane must be (re)built: producer, state, positions.
+        self._broken: set[int] = set()
         self._lock = asyncio.Lock()
         self.assigned_once = False
         # The next offset to process per input partition.  Records below it (fetched before a seek) are skipped.
         self._next: dict[TopicPartition, int] = {}
         self.stats = WorkerStats(counters=self._transformer.counters)
+        self.outage = Outage("Kafka")
+        self._delays = backoff_delays(RECOVERY_BACKOFF, random.Random())
         self.raw_topics = [spec.name for spec in topics.raw_topics(settings.topic_prefix)]
         self.consumer = AIOKafkaConsumer(
             **self._options,
@@ -124,23 +179,69 @@ class Worker:
 
     # --- partition ownership ----------------------------------------------------------
 
+    def _assigned_numbers(self) -> set[int]:
+        return {tp.partition for tp in self.consumer.assignment()}
+
     async def assign(self, assigned: list[TopicPartition]) -> None:
         async with self._lock:
             numbers = sorted({tp.partition for tp in assigned})
-            await asyncio.gather(*(self._own(n) for n in numbers if n not in self._producers))
-            # Positions come from the committed offsets read *after* fencing the previous owner.
-            committed = {tp: await self.consumer.committed(tp) for tp in assigned}
-            missing = [tp for tp, offset in committed.items() if offset is None]
-            starts = await self.consumer.beginning_offsets(missing) if missing else {}
-            self._next = {}
-            for tp, offset in committed.items():
-                position = offset if offset is not None else starts[tp]
-                self.consumer.seek(tp, position)
-                self._next[tp] = position
+            self._broken.update(n for n in numbers if n not in self._lanes)
             self.assigned_once = True
-            log.info("owning partitions %s (%d states)", numbers, sum(len(s) for s in self._stores.values()))
+            await self._heal_all(assigned)
+            log.info(
+                "owning partitions %s (%d states)%s",
+                numbers,
+                sum(len(lane.store) for lane in self._lanes.values()),
+                f"; {sorted(self._broken)} wait for Kafka" if self._broken else "",
+            )
 
-    async def _own(self, number: int) -> None:
+    async def revoke(self, numbers: set[int]) -> None:
+        async with self._lock:
+            for number in sorted(numbers):
+                self._broken.discard(number)
+                await self._drop(number)
+
+    async def _drop(self, number: int) -> None:
+        lane = self._lanes.pop(number, None)
+        if lane is not None:
+            await _stop_quietly(lane.producer)
+
+    async def heal(self) -> set[int]:
+        """Rebuild the lanes that failed; the numbers rebuilt now (their polled records predate the seek)."""
+        if not self._broken:
+            return set()
+        async with self._lock:
+            assignment = list(self.consumer.assignment())
+            return await self._heal_all(assignment)
+
+    async def _heal_all(self, assignment: list[TopicPartition]) -> set[int]:
+        owned = {tp.partition for tp in assignment}
+        for number in sorted(self._broken - owned):
+            # A newer owner has it now (the fence was real): the revoke already took it, or we let it go here.
+            self._broken.discard(number)
+            await self._drop(number)
+        healed: set[int] = set()
+        for number in sorted(self._broken):
+            try:
+                await asyncio.wait_for(
+                    self._own(number, [tp for tp in assignment if tp.partition == number]), RECOVERY_STEP_TIMEOUT_S
+                )
+            except Exception as exc:
+                error = translate(exc, f"taking partition {number}")
+                if _fatal(error):
+                    raise error from None
+                self.failed(error)
+                await self._drop(number)
+                continue
+            self._broken.discard(number)
+            healed.add(number)
+        if not self._broken:
+            self._healthy()
+        return healed
+
+    async def _own(self, number: int, tps: list[TopicPartition]) -> None:
+        """Fence the previous holder of ``number``, restore its state, and seek to its committed offsets."""
+        await self._drop(number)
         producer = AIOKafkaProducer(
             **self._options,
             client_id=f"{self._group}-p{number}",
@@ -150,9 +251,23 @@ class Worker:
             linger_ms=2,
             max_request_size=topics.MAX_RECORD_BYTES + 64 * 1024,  # a dead letter carries the whole bad frame
         )
-        await producer.start()  # init_transactions: fences the previous owner, aborts its open transaction
-        self._producers[number] = producer
-        self._stores[number] = await self._restore(number)
+        try:
+            # init_transactions: fences the previous owner (or our own broken producer) and finishes its
+            # open transaction, so what the changelog and the committed offsets say is final from here on.
+            await producer.start()
+            store = await self._restore(number)
+            # Committed offsets are read after fencing; they belong to the same transactions as the state.
+            committed = {tp: await self.consumer.committed(tp) for tp in tps}
+            missing = [tp for tp, offset in committed.items() if offset is None]
+            starts = await self.consumer.beginning_offsets(missing) if missing else {}
+        except BaseException:
+            await _stop_quietly(producer)
+            raise
+        for tp, offset in committed.items():
+            position = offset if offset is not None else starts[tp]
+            self.consumer.seek(tp, position)
+            self._next[tp] = position
+        self._lanes[number] = _Lane(producer, store)
 
     async def _restore(self, number: int) -> PartitionStore:
         store = PartitionStore()
@@ -171,29 +286,55 @@ class Worker:
             await reader.stop()
         return store
 
-    async def revoke(self, numbers: set[int]) -> None:
-        async with self._lock:
-            for number in sorted(numbers):
-                producer = self._producers.pop(number, None)
-                self._stores.pop(number, None)
-                if producer is not None:
-                    await producer.stop()
+    def failed(self, error: DdeflowError) -> None:
+        self.stats.counters["kafka_failures"] += 1
+        message = self.outage.failed(time.monotonic(), str(error))
+        if message:
+            log.warning("%s", message)
+        else:
+            log.debug("still failing: %s", error)
+
+    def _healthy(self) -> None:
+        message = self.outage.healthy(time.monotonic())
+        if message:
+            log.warning("%s", message)
+            self._delays = backoff_delays(RECOVERY_BACKOFF, random.Random())
+
+    def next_delay_s(self) -> float:
+        return next(self._delays)
+
+    @property
+    def broken(self) -> bool:
+        return bool(self._broken)
 
     # --- processing -------------------------------------------------------------------
 
-    async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    async def process(self, batch: dict[TopicPartition, list[Any]], skip: set[int]) -> None:
+        """One transaction per partition number; a number whose transaction fails is rebuilt before it goes on."""
         by_number: dict[int, list[tuple[TopicPartition, list[Any]]]] = defaultdict(list)
         for tp, messages in batch.items():
-            if messages:
+            if messages and tp.partition not in skip:
                 by_number[tp.partition].append((tp, messages))
         async with self._lock:
-            await asyncio.gather(*(self._transaction(n, parts) for n, parts in sorted(by_number.items())))
+            numbers = [n for n in sorted(by_number) if n not in self._broken and n in self._lanes]
+            results = await asyncio.gather(
+                *(asyncio.wait_for(self._transaction(n, by_number[n]), TRANSACTION_TIMEOUT_S) for n in numbers),
+                return_exceptions=True,
+            )
+            for number, result in zip(numbers, results, strict=True):
+                if isinstance(result, BaseException):
+                    if isinstance(result, asyncio.CancelledError):
+                        raise result
+                    error = translate(result, f"the transaction of partition {number}")
+                    if _fatal(error):
+                        raise error from None
+                    self.failed(error)
+                    self._broken.add(number)
+                    self.stats.counters["aborted_transactions"] += 1
 
     async def _transaction(self, number: int, parts: list[tuple[TopicPartition, list[Any]]]) -> None:
-        producer = self._producers.get(number)
-        store = self._stores.get(number)
-        if producer is None or store is None:
-            return  # revoked while the batch was in flight: the new owner re-reads these records
+        lane = self._lanes[number]
+        producer, store = lane.producer, lane.store
         fresh: list[tuple[TopicPartition, list[Any]]] = []
         for tp, messages in parts:
             kept = [m for m in messages if m.offset >= self._next.get(tp, 0)]
@@ -202,8 +343,8 @@ class Worker:
                 fresh.append((tp, kept))
         if not fresh:
             return
-        await producer.begin_transaction()
         try:
+            await producer.begin_transaction()
             sent = 0
             for _, messages in fresh:
                 for message in messages:
@@ -223,15 +364,10 @@ class Worker:
             offsets = {tp: messages[-1].offset + 1 for tp, messages in fresh}
             await producer.send_offsets_to_transaction(offsets, self._group)
             await producer.commit_transaction()
-        except ProducerFenced:
-            store.discard()
-            raise KafkaError(
-                f"partition {number} was taken over by another worker mid-transaction; this worker stops"
-            ) from None
         except BaseException:
+            # Whether the broker committed is unknown here: the lane is rebuilt from what the
+            # changelog and the committed offsets say, never from this overlay.
             store.discard()
-            with contextlib.suppress(AIOKafkaError):
-                await producer.abort_transaction()
             raise
         store.commit()
         self._next.update(offsets)
@@ -241,24 +377,33 @@ class Worker:
 
     async def drained(self) -> bool:
         """Every assigned input partition has been read up to its last stable offset."""
-        if not self.assigned_once:
+        if not self.assigned_once or self._broken:
             return False
         assignment = self.consumer.assignment()
         if not assignment:
             return True
-        ends = await self.consumer.end_offsets(list(assignment))
-        for tp in assignment:
-            if await self.consumer.position(tp) < ends[tp]:
-                return False
+        try:
+            ends = await self.consumer.end_offsets(list(assignment))
+            for tp in assignment:
+                if await self.consumer.position(tp) < ends[tp]:
+                    return False
+        except Exception as exc:
+            log.debug("cannot tell whether drained: %s", translate(exc, "reading end offsets"))
+            return False
         return True
 
     async def close(self) -> None:
-        with contextlib.suppress(AIOKafkaError):
-            await self.consumer.stop()
-        for producer in self._producers.values():
-            with contextlib.suppress(AIOKafkaError):
-                await producer.stop()
-        self._producers.clear()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.consumer.stop(), STOP_TIMEOUT_S)
+        for lane in self._lanes.values():
+            await _stop_quietly(lane.producer)
+        self._lanes.clear()
+
+
+async def _stop_quietly(producer: AIOKafkaProducer) -> None:
+    """Stop a producer that may be broken: its errors and a hang are not ours to report any more."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(producer.stop(), STOP_TIMEOUT_S)
 
 
 async def prepare(settings: Settings, registry: SchemaRegistry) -> AvroCodec:
@@ -304,22 +449,65 @@ async def run_worker(
     commit_interval_ms: int = 0,
     stop: asyncio.Event | None = None,
 ) -> WorkerStats:
-    """Process until ``stop`` is set, or (with ``until_idle_s``) until drained and idle that long."""
+    """Process until ``stop`` is set, or (with ``until_idle_s``) until drained and idle that long.
+
+    Outages of Kafka or the registry, at start or while running, are waited out;
+    only refused access and bad configuration end it with an error.
+    """
     endpoints = resolve(settings)
     stop = stop or asyncio.Event()
     async with SchemaRegistry(endpoints.registry_url, auth=registry_auth(settings)) as registry:
-        codec = await prepare(settings, registry)
-        worker = Worker(settings, endpoints, codec, max_batch=max_batch)
+        codec = await _until_done(lambda: prepare(settings, registry), stop, "preparing topics and schemas")
+        if codec is None:
+            return WorkerStats()
+        worker = await _until_done(lambda: _started(settings, endpoints, codec, max_batch), stop, "joining the group")
+        if worker is None:
+            return WorkerStats()
         try:
-            worker.consumer.subscribe(worker.raw_topics, listener=_Rebalance(worker))
-            await worker.consumer.start()
             await _loop(worker, until_idle_s, commit_interval_ms / 1000, stop)
-        except AIOKafkaError as exc:
-            raise KafkaError(f"processing failed: {type(exc).__name__}: {exc}") from None
         finally:
             await worker.close()
             log.info("stopped: %s", worker.stats.summary())
     return worker.stats
+
+
+async def _started(settings: Settings, endpoints: Endpoints, codec: AvroCodec, max_batch: int) -> Worker:
+    worker = Worker(settings, endpoints, codec, max_batch=max_batch)
+    worker.consumer.subscribe(worker.raw_topics, listener=_Rebalance(worker))
+    try:
+        await worker.consumer.start()
+    except BaseException:
+        await worker.close()
+        raise
+    return worker
+
+
+async def _until_done(step: Callable[[], Awaitable[T]], stop: asyncio.Event, what: str) -> T | None:
+    """``step()``, retried through outages; None if ``stop`` is set first."""
+    outage = Outage(f"Kafka or the schema registry ({what})")
+    delays = backoff_delays(RECOVERY_BACKOFF, random.Random())
+    while not stop.is_set():
+        try:
+            result = await step()
+        except Exception as exc:
+            error = translate(exc, what)
+            if _fatal(error) or not error.retriable:
+                raise error from None
+            message = outage.failed(time.monotonic(), str(error))
+            if message:
+                log.warning("%s", message)
+            await _pause(stop, next(delays))
+            continue
+        message = outage.healthy(time.monotonic())
+        if message:
+            log.warning("%s", message)
+        return result
+    return None
+
+
+async def _pause(stop: asyncio.Event, delay_s: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay_s)
 
 
 async def _poll(worker: Worker, linger_s: float) -> dict[TopicPartition, list[Any]]:
@@ -339,10 +527,22 @@ async def _loop(worker: Worker, until_idle_s: float | None, linger_s: float, sto
     last_activity = time.monotonic()
     last_progress = time.monotonic()
     while not stop.is_set():
-        batch = await _poll(worker, linger_s)
+        try:
+            batch = await _poll(worker, linger_s)
+        except Exception as exc:
+            error = translate(exc, "polling the raw topics")
+            if _fatal(error):
+                raise error from None
+            worker.failed(error)
+            await _pause(stop, worker.next_delay_s())
+            continue
+        # After the poll, so that a revoke it ran has settled who owns what before a lane is rebuilt.
+        healed = await worker.heal()
+        if worker.broken:
+            await _pause(stop, worker.next_delay_s())
         now = time.monotonic()
         if any(batch.values()):
-            await worker.process(batch)
+            await worker.process(batch, skip=healed)
             last_activity = now
         elif until_idle_s is not None and now - last_activity >= until_idle_s:
             if await worker.drained():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from aiokafka import errors as kafka
 
-from ddeflow.client_errors import kafka_error, registry_error, registry_status_error
-from ddeflow.errors import ConfigError, FencedError, KafkaAuthError, KafkaConfigError, KafkaError
+from ddeflow.client_errors import kafka_error, registry_error, registry_status_error, translate
+from ddeflow.errors import ConfigError, FencedError, KafkaAuthError, KafkaConfigError, KafkaError, RegistryError
 
 
 def _wrapped(cause: BaseException) -> kafka.KafkaError:
@@ -83,3 +85,21 @@ def test_registry_unreachable_is_retriable() -> None:
 @pytest.mark.parametrize(("status", "retriable"), [(500, True), (503, True), (429, True), (404, False), (409, False)])
 def test_registry_answers(status: int, retriable: bool) -> None:
     assert registry_status_error("answered", status).retriable is retriable
+
+
+def test_a_timeout_says_so_without_the_cancellation_behind_it() -> None:
+    try:
+        try:
+            raise asyncio.CancelledError
+        except asyncio.CancelledError as exc:
+            raise TimeoutError from exc
+    except TimeoutError as timeout:
+        error = kafka_error(timeout, "the transaction of partition 1")
+    assert error.retriable
+    assert str(error) == "the transaction of partition 1: no answer in time (TimeoutError)"
+
+
+def test_anything_but_a_client_failure_is_not_translated() -> None:
+    with pytest.raises(ZeroDivisionError):
+        translate(ZeroDivisionError("a bug of ours"), "x")
+    assert isinstance(translate(httpx.ConnectError("refused"), "x"), RegistryError)
