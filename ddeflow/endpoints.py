@@ -9,7 +9,7 @@ from typing import Any
 
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError
-from ddeflow.local.layout import StackLayout
+from ddeflow.local.layout import StackLayout, recorded_pid, recorded_ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,9 @@ def _local_stack_endpoints(settings: Settings) -> Endpoints | None:
     except (OSError, ValueError):
         return None
     bootstrap, registry = state.get("bootstrap_servers"), state.get("registry_url")
-    if isinstance(bootstrap, str) and isinstance(registry, str) and state.get("kafka_pid"):
+    ports = recorded_ports(state)
+    started = ports is not None and any(recorded_pid(state, ports.service(node)) for node in ports.node_ids)
+    if isinstance(bootstrap, str) and isinstance(registry, str) and started:
         return Endpoints(bootstrap, registry)
     return None
 

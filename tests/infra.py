@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ddeflow.config import Settings, load_settings
-from ddeflow.local.processes import free_port
+from ddeflow.local.processes import free_port, free_port_block
 from ddeflow.local.stack import LocalStack
 
 APICURIO_IMAGE = "apicurio/apicurio-registry:3.3.3"
@@ -67,12 +67,17 @@ def _jar_stack(home: Path) -> Iterator[Infra]:
         stack.down()
 
 
-def local_stack_settings(home: Path) -> Settings:
-    """Settings for a private local stack: its own home and free ports, the user's shared jar cache."""
+def local_stack_settings(home: Path, brokers: int = 1) -> Settings:
+    """Settings for a private local stack of ``brokers`` nodes: its own home and free ports (a block for the
+    brokers' client and controller ports, as the stack numbers them), the user's shared jar cache."""
+    kafka = free_port_block(2 * brokers)
+    controller = kafka + brokers
+    block = range(kafka, kafka + 2 * brokers)
     ports: set[int] = set()
-    while len(ports) < 4:
-        ports.add(free_port())
-    kafka, controller, registry, management = sorted(ports)
+    while len(ports) < 2:
+        if (port := free_port()) not in block:
+            ports.add(port)
+    registry, management = sorted(ports)
     return load_settings(
         DDEFLOW_HOME=str(home),
         DDEFLOW_CACHE_DIR=str(load_settings().jar_cache),

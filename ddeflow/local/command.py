@@ -6,19 +6,26 @@ import argparse
 from typing import Any
 
 from ddeflow.config import Settings
+from ddeflow.local.layout import BROKER_COUNTS
 from ddeflow.local.stack import LocalStack
 
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "local",
-        help="run a one-node Kafka (KRaft) and a schema registry on loopback, from Maven Central jars",
+        help="run a one-node (or three-node) Kafka (KRaft) and a schema registry on loopback, from Maven Central jars",
         description="The embedded default: no Docker, data under $DDEFLOW_HOME/local (default ~/.ddeflow).",
     )
     actions = parser.add_subparsers(dest="local_action", metavar="ACTION", required=True)
-    actions.add_parser("up", help="fetch (once) and start both; reuse them if already running").set_defaults(
-        handler=_up
+    up = actions.add_parser("up", help="fetch (once) and start the brokers and the registry; reuse what runs")
+    up.add_argument(
+        "--brokers",
+        type=int,
+        choices=BROKER_COUNTS,
+        default=None,
+        help="1 node, or a cluster of 3 (RF 3, min ISR 2); default: the size it was last started with, else 1",
     )
+    up.set_defaults(handler=_up)
     actions.add_parser("fetch", help="only fetch the jars into the cache (done by `up` when needed)").set_defaults(
         handler=_fetch
     )
@@ -29,7 +36,7 @@ def register(sub: Any) -> None:
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
-    info = LocalStack(settings).up()
+    info = LocalStack(settings).up(args.brokers)
     verb = "already running" if info.reused else "started"
     print(f"local stack {verb}")
     print(f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}")

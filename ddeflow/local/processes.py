@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ddeflow.errors import ServiceStartError
+from ddeflow.errors import InfrastructureError, ServiceStartError
 
 
 def spawn(command: list[str], log_file: Path) -> subprocess.Popen[bytes]:
@@ -71,24 +71,45 @@ def reap(pid: int) -> None:
 
 def stop(pid: int, marker: str, *, grace_s: float = 30.0) -> bool:
     """SIGTERM, then SIGKILL after ``grace_s``; True when the process is gone."""
+    return pid in stop_all({pid: marker}, grace_s=grace_s)
+
+
+def stop_all(markers: dict[int, str], *, grace_s: float = 30.0) -> set[int]:
+    """SIGTERM every pid at once, SIGKILL those still there after ``grace_s``; returns the pids that are gone."""
+    ours = {pid: marker for pid, marker in markers.items() if is_ours(pid, marker)}
+    for pid in ours:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    left = _wait_gone(ours, grace_s)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    left = _wait_gone(left, 5.0)
+    return set(markers) - set(left)
+
+
+def kill(pid: int, marker: str) -> bool:
+    """SIGKILL at once, as a crash would end it; True when the process is gone."""
     if not is_ours(pid, marker):
         return True
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        reap(pid)
-        if not is_ours(pid, marker):
-            return True
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    for _ in range(50):
-        reap(pid)
-        if not is_ours(pid, marker):
-            return True
+    return not _wait_gone({pid: marker}, 5.0)
+
+
+def _wait_gone(markers: dict[int, str], timeout_s: float) -> dict[int, str]:
+    """Poll until the processes are gone or time is up; returns those still there."""
+    left = dict(markers)
+    deadline = time.monotonic() + timeout_s
+    while left:
+        for pid in list(left):
+            reap(pid)
+            if not is_ours(pid, left[pid]):
+                del left[pid]
+        if not left or time.monotonic() >= deadline:
+            break
         time.sleep(0.1)
-    return False
+    return left
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -102,6 +123,24 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_port_block(count: int, attempts: int = 50) -> int:
+    """The first of ``count`` consecutive ports that are all free on loopback now."""
+    for _ in range(attempts):
+        first = free_port()
+        if first + count <= 65536 and all(_bindable(port) for port in range(first + 1, first + count)):
+            return first
+    raise InfrastructureError(f"found no {count} consecutive free ports on 127.0.0.1")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def tail(log_file: Path, lines: int = 8) -> str:

@@ -14,8 +14,9 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 POLL_S = 0.5
 
 
-async def kafka_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
-    """True when the broker answers a metadata request and reports itself as a live node."""
+async def kafka_answers(bootstrap: str, timeout_s: float = 3.0, node_id: int | None = None) -> bool:
+    """True when the broker answers a metadata request and reports a live node (``node_id`` among them, if given:
+    a cluster member answers before it has joined, but only lists itself once the controller has unfenced it)."""
     # A refused connection while the broker boots is expected; aiokafka would log each one as an error.
     quiet = logging.getLogger("aiokafka")
     level = quiet.level
@@ -23,7 +24,8 @@ async def kafka_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
     client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
     try:
         await asyncio.wait_for(client.bootstrap(), timeout_s)
-        return bool(client.cluster.brokers())
+        live = {broker.nodeId for broker in client.cluster.brokers()}
+        return bool(live) if node_id is None else node_id in live
     except (AIOKafkaError, OSError, TimeoutError):
         return False
     finally:

@@ -1,9 +1,11 @@
-"""The embedded default: one KRaft Kafka node and Apicurio Registry on loopback, run from Maven Central jars.
+"""The embedded default: one KRaft Kafka node (or a cluster of three) and Apicurio Registry on loopback, run
+from Maven Central jars.
 
-``up`` is idempotent (a running pair is reused), ``down`` stops only the pids
+``up`` is idempotent (a running stack is reused), ``down`` stops only the pids
 ``up`` recorded in ``stack.json`` (and only if their command line still carries
 our marker), and ``status`` asks the services themselves rather than trusting
-the file.
+the file.  For failure tests, one broker of a cluster can be stopped (gracefully
+or with SIGKILL) and started again by node id.
 """
 
 from __future__ import annotations
@@ -19,16 +21,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ddeflow.config import Settings
-from ddeflow.errors import InfrastructureError, ServiceStartError
+from ddeflow.errors import ConfigError, InfrastructureError, ServiceStartError
 from ddeflow.local import artifacts, processes, readiness
 from ddeflow.local.layout import (
     Ports,
     StackLayout,
+    formatted_cluster_id,
     kafka_command,
     kafka_log4j,
     kafka_properties,
     new_cluster_id,
+    recorded_pid,
+    recorded_ports,
     registry_command,
+    stack_ports,
     storage_format_command,
 )
 
@@ -50,7 +56,7 @@ class ServiceState:
 class StackInfo:
     bootstrap_servers: str
     registry_url: str
-    kafka_pid: int
+    broker_pids: dict[int, int]
     registry_pid: int
     reused: bool
 
@@ -88,52 +94,51 @@ class LocalStack:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _ports(self, state: dict[str, object]) -> Ports:
-        recorded = state.get("ports")
-        if isinstance(recorded, dict):
-            with contextlib.suppress(TypeError, ValueError):
-                return Ports(**{k: int(v) for k, v in recorded.items()})
-        kafka = self._settings.local_kafka_port
-        registry = self._settings.local_registry_port
-        return Ports(
-            kafka=kafka,
-            controller=self._settings.local_controller_port or kafka + 1,
-            registry=registry,
-            registry_management=self._settings.local_registry_management_port or registry + 1,
+    def _ports(self, state: dict[str, object], brokers: int | None = None) -> Ports:
+        """The recorded ports when they are for ``brokers`` (None: whatever was recorded), else the settings'."""
+        recorded = recorded_ports(state)
+        if recorded is not None and brokers in (None, recorded.brokers):
+            return recorded
+        settings = self._settings
+        return stack_ports(
+            settings.local_kafka_port,
+            settings.local_controller_port,
+            settings.local_registry_port,
+            settings.local_registry_management_port,
+            brokers or 1,
         )
 
-    @staticmethod
-    def _pid(state: dict[str, object], key: str) -> int | None:
-        value = state.get(key)
-        return value if isinstance(value, int) else None
+    def _running(self, state: dict[str, object], service: str) -> int | None:
+        """The recorded pid of ``service`` if that process is still ours and alive."""
+        pid = recorded_pid(state, service)
+        return pid if processes.is_ours(pid, self.layout.marker(service)) else None
 
     # --- status ---------------------------------------------------------------------
 
     def status(self) -> list[ServiceState]:
+        """One line per broker, then the registry."""
         state = self._read_state()
         ports = self._ports(state)
-        bootstrap = f"127.0.0.1:{ports.kafka}"
+        services: list[ServiceState] = []
+        for node in ports.node_ids:
+            service = ports.service(node)
+            pid = recorded_pid(state, service)
+            running = self._running(state, service) is not None
+            address = ports.broker_address(node)
+            answering = running and asyncio.run(readiness.kafka_answers(address, node_id=node))
+            services.append(ServiceState(service, pid, running, answering, address))
         registry = registry_url_for(ports.registry)
-        kafka_pid = self._pid(state, "kafka_pid")
-        registry_pid = self._pid(state, "registry_pid")
-        kafka_running = processes.is_ours(kafka_pid, self.layout.marker("kafka"))
-        registry_running = processes.is_ours(registry_pid, self.layout.marker("registry"))
-        return [
-            ServiceState(
-                "kafka",
-                kafka_pid,
-                kafka_running,
-                kafka_running and asyncio.run(readiness.kafka_answers(bootstrap)),
-                bootstrap,
-            ),
+        registry_running = self._running(state, "registry") is not None
+        services.append(
             ServiceState(
                 "registry",
-                registry_pid,
+                recorded_pid(state, "registry"),
                 registry_running,
                 registry_running and readiness.registry_answers(registry),
                 registry,
-            ),
-        ]
+            )
+        )
+        return services
 
     # --- fetch ----------------------------------------------------------------------
 
@@ -151,45 +156,60 @@ class LocalStack:
 
     # --- up -------------------------------------------------------------------------
 
-    def up(self) -> StackInfo:
+    def up(self, brokers: int | None = None) -> StackInfo:
+        """Start what is not running.  ``brokers`` (1 or 3) defaults to the stack's recorded size, else 1."""
         with self._locked():
             state = self._read_state()
-            ports = self._ports(state)
-            kafka_pid = self._pid(state, "kafka_pid")
-            registry_pid = self._pid(state, "registry_pid")
-            kafka_alive = processes.is_ours(kafka_pid, self.layout.marker("kafka"))
-            registry_alive = processes.is_ours(registry_pid, self.layout.marker("registry"))
-            if not kafka_alive and registry_alive and registry_pid is not None:
-                # The registry journals into Kafka; restart it with the broker.
+            ports = self._ports(state, brokers)
+            self._refuse_other_running_size(state, ports)
+            running = {node: self._running(state, ports.service(node)) for node in ports.node_ids}
+            registry_pid = self._running(state, "registry")
+            if registry_pid is not None and not any(running.values()):
+                # The registry journals into Kafka; restart it with the brokers.
                 processes.stop(registry_pid, self.layout.marker("registry"))
-                registry_alive = False
-            reused = kafka_alive and registry_alive
+                registry_pid = None
+            reused = registry_pid is not None and all(running.values())
 
             java = artifacts.find_java(self._settings.java)
-            bootstrap = f"127.0.0.1:{ports.kafka}"
+            bootstrap = ports.bootstrap
             registry_url = registry_url_for(ports.registry)
-
-            if not kafka_alive:
-                lib = artifacts.ensure_kafka(self._settings.jar_cache, self._settings.kafka_version, java)
-                self._check_ports_free(ports.kafka, ports.controller)
-                state.update(ports=asdict(ports), bootstrap_servers=bootstrap)
-                kafka_pid = self._start_kafka(java, lib, ports, bootstrap, state)
-            elif kafka_pid is not None:
-                self._wait_kafka(kafka_pid, bootstrap)
-            assert kafka_pid is not None
-            state.update(ports=asdict(ports), kafka_pid=kafka_pid, bootstrap_servers=bootstrap)
+            state.update(ports=asdict(ports), bootstrap_servers=bootstrap)
             self._write_state(state)
 
-            if not registry_alive:
+            missing = [node for node, pid in running.items() if pid is None]
+            if missing:
+                lib = artifacts.ensure_kafka(self._settings.jar_cache, self._settings.kafka_version, java)
+                self._check_ports_free(*[p for node in missing for p in self._broker_ports(ports, node)])
+                for node in missing:
+                    running[node] = self._spawn_broker(java, lib, ports, node, state)
+            # Spawned all before waiting on any: a cluster member cannot finish starting without a quorum.
+            broker_pids = {node: pid for node, pid in running.items() if pid is not None}
+            for node, pid in broker_pids.items():
+                self._wait_broker(ports, node, pid)
+
+            if registry_pid is None:
                 runner = artifacts.ensure_registry(self._settings.jar_cache, self._settings.apicurio_version, java)
                 self._check_ports_free(ports.registry, ports.registry_management)
                 registry_pid = self._start_registry(java, runner, ports, registry_url, state)
-            elif registry_pid is not None:
+            else:
                 self._wait_registry(registry_pid, registry_url)
-            assert registry_pid is not None
             state.update(registry_pid=registry_pid, registry_url=registry_url, started_at=time.time())
             self._write_state(state)
-            return StackInfo(bootstrap, registry_url, kafka_pid, registry_pid, reused)
+            return StackInfo(bootstrap, registry_url, broker_pids, registry_pid, reused)
+
+    def _refuse_other_running_size(self, state: dict[str, object], ports: Ports) -> None:
+        recorded = recorded_ports(state)
+        if recorded is None or recorded.brokers == ports.brokers:
+            return
+        if any(self._running(state, recorded.service(node)) is not None for node in recorded.node_ids):
+            raise ConfigError(
+                f"a {recorded.brokers}-broker local stack is running; "
+                f"`ddeflow local down` before starting it with {ports.brokers}"
+            )
+
+    @staticmethod
+    def _broker_ports(ports: Ports, node: int) -> tuple[int, int]:
+        return ports.kafka_port(node), ports.controller_port(node)
 
     def _check_ports_free(self, *ports: int) -> None:
         for port in ports:
@@ -204,80 +224,142 @@ class LocalStack:
         state[f"{service}_pid"] = pid
         self._write_state(state)
 
-    def _start_kafka(self, java: Path, lib: Path, ports: Ports, bootstrap: str, state: dict[str, object]) -> int:
-        layout = self.layout
-        layout.kafka_data.mkdir(parents=True, exist_ok=True)
-        layout.kafka_properties.write_text(kafka_properties(ports, layout.kafka_data), encoding="utf-8")
-        layout.kafka_log4j.write_text(kafka_log4j(layout.kafka_log), encoding="utf-8")
-        if not (layout.kafka_data / "meta.properties").is_file():
-            self._format_storage(java, lib)
-        proc = processes.spawn(kafka_command(java, lib, layout), layout.kafka_log)
-        self._spawned(state, "kafka", proc.pid)
-        self._wait_kafka(proc.pid, bootstrap, alive=lambda: proc.poll() is None)
+    def _spawn_broker(self, java: Path, lib: Path, ports: Ports, node: int, state: dict[str, object]) -> int:
+        layout, service = self.layout, ports.service(node)
+        data = layout.broker_data(service)
+        data.mkdir(parents=True, exist_ok=True)
+        layout.broker_properties(service).write_text(kafka_properties(ports, node, data), encoding="utf-8")
+        layout.broker_log4j(service).write_text(kafka_log4j(layout.log(service)), encoding="utf-8")
+        if not (data / "meta.properties").is_file():
+            self._format_storage(java, lib, service, self._cluster_id(ports))
+        proc = processes.spawn(kafka_command(java, lib, layout, ports, node), layout.log(service))
+        self._spawned(state, service, proc.pid)
         return proc.pid
 
-    def _format_storage(self, java: Path, lib: Path) -> None:
-        command = storage_format_command(java, lib, self.layout, new_cluster_id())
+    def _cluster_id(self, ports: Ports) -> str:
+        """The id the cluster's formatted nodes share, or a new one when none is formatted yet."""
+        for node in ports.node_ids:
+            with contextlib.suppress(OSError):
+                meta = self.layout.broker_data(ports.service(node)) / "meta.properties"
+                found = formatted_cluster_id(meta.read_text(encoding="utf-8"))
+                if found:
+                    return found
+        return new_cluster_id()
+
+    def _format_storage(self, java: Path, lib: Path, service: str, cluster_id: str) -> None:
+        command = storage_format_command(java, lib, self.layout, service, cluster_id)
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=FORMAT_TIMEOUT_S, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ServiceStartError(f"formatting the Kafka storage failed: {exc}") from None
         if done.returncode != 0:
             raise ServiceStartError(
-                f"formatting the Kafka storage in {self.layout.kafka_data} failed: "
+                f"formatting the Kafka storage in {self.layout.broker_data(service)} failed: "
                 f"{(done.stderr or done.stdout).strip()[-500:]}"
             )
 
-    def _wait_kafka(self, pid: int, bootstrap: str, alive: Callable[[], bool] | None = None) -> None:
-        self._wait("kafka", pid, lambda: asyncio.run(readiness.kafka_answers(bootstrap)), alive, KAFKA_START_TIMEOUT_S)
+    def _wait_broker(self, ports: Ports, node: int, pid: int) -> None:
+        address = ports.broker_address(node)
+        self._wait(
+            ports.service(node),
+            pid,
+            lambda: asyncio.run(readiness.kafka_answers(address, node_id=node)),
+            KAFKA_START_TIMEOUT_S,
+        )
 
-    def _wait(
-        self,
-        service: str,
-        pid: int,
-        check: Callable[[], bool],
-        alive: Callable[[], bool] | None,
-        timeout_s: float,
-    ) -> None:
+    def _wait(self, service: str, pid: int, check: Callable[[], bool], timeout_s: float) -> None:
         """Wait until ``check`` passes; stop the process on a timeout; say why it failed, with its log."""
         marker = self.layout.marker(service)
-        outcome = readiness.wait_until(check, alive or (lambda: processes.is_ours(pid, marker)), timeout_s)
+
+        def alive() -> bool:
+            processes.reap(pid)  # a child of ours that exited is a zombie until reaped
+            return processes.is_ours(pid, marker)
+
+        outcome = readiness.wait_until(check, alive, timeout_s)
         if outcome == "ready":
             return
         if outcome == "timeout":
             processes.stop(pid, marker)
-        name, log = {
-            "kafka": ("the Kafka broker", self.layout.kafka_log),
-            "registry": ("the schema registry", self.layout.registry_log),
-        }[service]
+        name = "the schema registry" if service == "registry" else f"the Kafka broker {service}"
         what = "exited" if outcome == "died" else f"did not answer within {timeout_s:.0f} s"
+        log = self.layout.log(service)
         raise ServiceStartError(f"{name} {what}; last lines of {log}:\n{processes.tail(log)}")
 
     def _start_registry(self, java: Path, runner: Path, ports: Ports, url: str, state: dict[str, object]) -> int:
         proc = processes.spawn(registry_command(java, runner, self.layout, ports), self.layout.registry_log)
         self._spawned(state, "registry", proc.pid)
-        self._wait_registry(proc.pid, url, alive=lambda: proc.poll() is None)
+        self._wait_registry(proc.pid, url)
         return proc.pid
 
-    def _wait_registry(self, pid: int, url: str, alive: Callable[[], bool] | None = None) -> None:
-        self._wait("registry", pid, lambda: readiness.registry_answers(url), alive, REGISTRY_START_TIMEOUT_S)
+    def _wait_registry(self, pid: int, url: str) -> None:
+        self._wait("registry", pid, lambda: readiness.registry_answers(url), REGISTRY_START_TIMEOUT_S)
+
+    # --- one broker at a time, for failure tests -------------------------------------
+
+    def stop_broker(self, node_id: int, *, graceful: bool = True) -> None:
+        """Stop one broker of the running stack: SIGTERM and a controlled shutdown, or (``graceful=False``)
+        SIGKILL, as a crash.  Its data stays; ``start_broker`` brings it back."""
+        with self._locked():
+            state = self._read_state()
+            service = self._broker_service(state, node_id)
+            pid = self._running(state, service)
+            if pid is not None:
+                marker = self.layout.marker(service)
+                stopped = processes.stop(pid, marker) if graceful else processes.kill(pid, marker)
+                if not stopped:
+                    raise InfrastructureError(f"{service} (pid {pid}) did not stop")
+            state.pop(f"{service}_pid", None)
+            self._write_state(state)
+
+    def kill_broker(self, node_id: int) -> None:
+        """SIGKILL one broker: no controlled shutdown, as if its machine had died."""
+        self.stop_broker(node_id, graceful=False)
+
+    def start_broker(self, node_id: int) -> int:
+        """Start one stopped broker of the stack on its ports and data, and wait until the cluster lists it;
+        returns its pid (the running one's, if it runs)."""
+        with self._locked():
+            state = self._read_state()
+            ports = self._ports(state)
+            service = self._broker_service(state, node_id)
+            pid = self._running(state, service)
+            if pid is None:
+                java = artifacts.find_java(self._settings.java)
+                lib = artifacts.ensure_kafka(self._settings.jar_cache, self._settings.kafka_version, java)
+                self._check_ports_free(*self._broker_ports(ports, node_id))
+                pid = self._spawn_broker(java, lib, ports, node_id, state)
+            self._wait_broker(ports, node_id, pid)
+            return pid
+
+    def _broker_service(self, state: dict[str, object], node_id: int) -> str:
+        ports = recorded_ports(state)
+        if ports is None:
+            raise InfrastructureError(f"no local stack in {self.layout.root}: run `ddeflow local up` first")
+        if node_id not in ports.node_ids:
+            raise ConfigError(f"the local stack has brokers {list(ports.node_ids)}, not node {node_id}")
+        return ports.service(node_id)
 
     # --- down -----------------------------------------------------------------------
 
     def down(self) -> list[str]:
-        """Stop what ``up`` started, registry first; returns one line per service."""
+        """Stop what ``up`` started, registry first, then the brokers together; returns one line per service."""
         report: list[str] = []
         with self._locked():
             state = self._read_state()
-            for name in ("registry", "kafka"):
-                pid = self._pid(state, f"{name}_pid")
-                marker = self.layout.marker(name)
-                if pid is None or not processes.is_ours(pid, marker):
-                    report.append(f"{name}: not running")
-                elif processes.stop(pid, marker):
-                    report.append(f"{name}: stopped (pid {pid})")
-                else:
-                    raise InfrastructureError(f"{name} (pid {pid}) did not stop, even after SIGKILL")
-                state.pop(f"{name}_pid", None)
+            ports = self._ports(state)
+            brokers = [ports.service(node) for node in ports.node_ids]
+            # Together: a cluster member stopped after the others have gone waits in vain for a quorum.
+            for group in (["registry"], brokers):
+                running = {name: pid for name in group if (pid := self._running(state, name)) is not None}
+                stopped = processes.stop_all({pid: self.layout.marker(name) for name, pid in running.items()})
+                for name in group:
+                    pid = running.get(name)
+                    if pid is None:
+                        report.append(f"{name}: not running")
+                    elif pid in stopped:
+                        report.append(f"{name}: stopped (pid {pid})")
+                    else:
+                        raise InfrastructureError(f"{name} (pid {pid}) did not stop, even after SIGKILL")
+                    state.pop(f"{name}_pid", None)
             self._write_state(state)
         return report
