@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from aiokafka import AIOKafkaClient, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError as AIOKafkaError
 from aiokafka.errors import TopicAlreadyExistsError
@@ -15,6 +16,20 @@ from ddeflow.topics import TopicSpec
 
 # Error code 36: the topic exists already; anything else is a real failure.
 _TOPIC_EXISTS = TopicAlreadyExistsError.errno
+
+
+def replication_for(brokers: int) -> int:
+    """Three copies where the cluster has three brokers or more; one on the embedded single node."""
+    return max(1, min(3, brokers))
+
+
+def topic_configs(spec: TopicSpec, replication: int) -> dict[str, str]:
+    """The spec's configs, plus min ISR 2 at replication 3 (unless the spec says otherwise), so that acks=all
+    means two copies whatever the cluster's default (1, in Kafka's own)."""
+    configs = dict(spec.config)
+    if replication >= 3:
+        configs.setdefault("min.insync.replicas", "2")
+    return configs
 
 
 async def ensure_topics(kafka_options: dict[str, Any], specs: Iterable[TopicSpec]) -> list[str]:
@@ -28,15 +43,14 @@ async def ensure_topics(kafka_options: dict[str, Any], specs: Iterable[TopicSpec
         if not missing:
             return []
         cluster = await admin.describe_cluster()
-        # Three copies where the cluster has three brokers; one on the embedded single node.
-        replication = max(1, min(3, len(cluster.get("brokers", []))))
+        replication = replication_for(len(cluster.get("brokers", [])))
         response = await admin.create_topics(
             [
                 NewTopic(
                     name=spec.name,
                     num_partitions=spec.partitions,
                     replication_factor=replication,
-                    topic_configs=dict(spec.config),
+                    topic_configs=topic_configs(spec, replication),
                 )
                 for spec in missing
             ]
@@ -80,3 +94,23 @@ async def partition_counts(kafka_options: dict[str, Any], names: Iterable[str]) 
         if topic.get("error_code", 0) == 0 and topic.get("topic") in counts:
             counts[topic["topic"]] = len(topic.get("partitions", []))
     return counts
+
+
+async def partition_leader(kafka_options: dict[str, Any], topic: str, partition: int) -> int | None:
+    """The node id leading ``topic``/``partition`` now, or None while none is elected.
+
+    Asks whichever broker answers, so it works while one is down: the cluster
+    reports the leader the controller last chose (a broker that just died stays leader until the
+    controller notices, after ``broker.session.timeout.ms``)."""
+    client = AIOKafkaClient(**kafka_options)
+    try:
+        await client.bootstrap()
+        cluster = await client.fetch_all_metadata()  # from any broker that answers
+        leader = cluster.leader_for_partition(TopicPartition(topic, partition))
+    except AIOKafkaError as exc:
+        raise KafkaError(f"reading the metadata of {topic} failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        await client.close()
+    if leader is None:
+        raise KafkaError(f"{topic} has no partition {partition}")
+    return leader if leader >= 0 else None
