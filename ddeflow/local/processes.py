@@ -39,11 +39,18 @@ def spawn(command: list[str], log_file: Path) -> subprocess.Popen[bytes]:
 def command_line(pid: int) -> str | None:
     """The command line of ``pid``, or None when no such process is alive."""
     if Path("/proc/self").exists():
-        try:
-            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return None
-        return raw.replace(b"\0", b" ").decode("utf-8", "replace") if raw else None
+        # Reads empty while the process execs or exits: ask again briefly before calling it gone.
+        for _ in range(5):
+            try:
+                raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                return None
+            if raw:
+                return raw.replace(b"\0", b" ").decode("utf-8", "replace")
+            if _is_zombie(pid):
+                return None
+            time.sleep(0.05)
+        return None
     done = subprocess.run(["ps", "-p", str(pid), "-o", "command="], capture_output=True, text=True, check=False)
     return done.stdout.strip() or None
 

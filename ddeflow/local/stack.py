@@ -69,6 +69,9 @@ class LocalStack:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self.layout = StackLayout(settings.home)
+        # What this object started: whether a child runs is known for sure from its exit status,
+        # while /proc/<pid>/cmdline reads empty around a process's start and exit.
+        self._children: dict[int, subprocess.Popen[bytes]] = {}
 
     # --- state file -----------------------------------------------------------------
 
@@ -180,8 +183,7 @@ class LocalStack:
             if missing:
                 lib = artifacts.ensure_kafka(self._settings.jar_cache, self._settings.kafka_version, java)
                 self._check_ports_free(*[p for node in missing for p in self._broker_ports(ports, node)])
-                for node in missing:
-                    running[node] = self._spawn_broker(java, lib, ports, node, state)
+                running.update(self._spawn_brokers(java, lib, ports, missing, state))
             # Spawned all before waiting on any: a cluster member cannot finish starting without a quorum.
             broker_pids = {node: pid for node, pid in running.items() if pid is not None}
             for node, pid in broker_pids.items():
@@ -219,22 +221,39 @@ class LocalStack:
                     "stop it, or choose other ports with DDEFLOW_LOCAL_KAFKA_PORT / DDEFLOW_LOCAL_REGISTRY_PORT"
                 )
 
+    def _spawn(self, command: list[str], log: Path) -> subprocess.Popen[bytes]:
+        proc = processes.spawn(command, log)
+        self._children[proc.pid] = proc
+        return proc
+
     def _spawned(self, state: dict[str, object], service: str, pid: int) -> None:
         """Record a pid the moment it exists, so `down` can stop it even if `up` dies while waiting."""
         state[f"{service}_pid"] = pid
         self._write_state(state)
 
-    def _spawn_broker(self, java: Path, lib: Path, ports: Ports, node: int, state: dict[str, object]) -> int:
-        layout, service = self.layout, ports.service(node)
-        data = layout.broker_data(service)
-        data.mkdir(parents=True, exist_ok=True)
-        layout.broker_properties(service).write_text(kafka_properties(ports, node, data), encoding="utf-8")
-        layout.broker_log4j(service).write_text(kafka_log4j(layout.log(service)), encoding="utf-8")
-        if not (data / "meta.properties").is_file():
-            self._format_storage(java, lib, service, self._cluster_id(ports))
-        proc = processes.spawn(kafka_command(java, lib, layout, ports, node), layout.log(service))
-        self._spawned(state, service, proc.pid)
-        return proc.pid
+    def _spawn_brokers(
+        self, java: Path, lib: Path, ports: Ports, nodes: list[int], state: dict[str, object]
+    ) -> dict[int, int]:
+        """Write each node's configuration, format the storage of those new (all at once), start them."""
+        layout = self.layout
+        unformatted: list[str] = []
+        for node in nodes:
+            service = ports.service(node)
+            data = layout.broker_data(service)
+            data.mkdir(parents=True, exist_ok=True)
+            layout.broker_properties(service).write_text(kafka_properties(ports, node, data), encoding="utf-8")
+            layout.broker_log4j(service).write_text(kafka_log4j(layout.log(service)), encoding="utf-8")
+            if not (data / "meta.properties").is_file():
+                unformatted.append(service)
+        if unformatted:
+            self._format_storage(java, lib, unformatted, self._cluster_id(ports))
+        pids: dict[int, int] = {}
+        for node in nodes:
+            service = ports.service(node)
+            proc = self._spawn(kafka_command(java, lib, layout, ports, node), layout.log(service))
+            self._spawned(state, service, proc.pid)
+            pids[node] = proc.pid
+        return pids
 
     def _cluster_id(self, ports: Ports) -> str:
         """The id the cluster's formatted nodes share, or a new one when none is formatted yet."""
@@ -246,17 +265,29 @@ class LocalStack:
                     return found
         return new_cluster_id()
 
-    def _format_storage(self, java: Path, lib: Path, service: str, cluster_id: str) -> None:
-        command = storage_format_command(java, lib, self.layout, service, cluster_id)
+    def _format_storage(self, java: Path, lib: Path, services: list[str], cluster_id: str) -> None:
+        """Format the storage of each service, in parallel (each is a short-lived JVM)."""
+        running: dict[str, subprocess.Popen[str]] = {}
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=FORMAT_TIMEOUT_S, check=False)
+            for service in services:
+                command = storage_format_command(java, lib, self.layout, service, cluster_id)
+                running[service] = subprocess.Popen(
+                    command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                )
+            for service, proc in running.items():
+                output, _ = proc.communicate(timeout=FORMAT_TIMEOUT_S)
+                if proc.returncode != 0:
+                    raise ServiceStartError(
+                        f"formatting the Kafka storage in {self.layout.broker_data(service)} failed: "
+                        f"{output.strip()[-500:]}"
+                    )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ServiceStartError(f"formatting the Kafka storage failed: {exc}") from None
-        if done.returncode != 0:
-            raise ServiceStartError(
-                f"formatting the Kafka storage in {self.layout.broker_data(service)} failed: "
-                f"{(done.stderr or done.stdout).strip()[-500:]}"
-            )
+        finally:
+            for proc in running.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
 
     def _wait_broker(self, ports: Ports, node: int, pid: int) -> None:
         address = ports.broker_address(node)
@@ -272,8 +303,8 @@ class LocalStack:
         marker = self.layout.marker(service)
 
         def alive() -> bool:
-            processes.reap(pid)  # a child of ours that exited is a zombie until reaped
-            return processes.is_ours(pid, marker)
+            child = self._children.get(pid)
+            return child.poll() is None if child is not None else processes.is_ours(pid, marker)
 
         outcome = readiness.wait_until(check, alive, timeout_s)
         if outcome == "ready":
@@ -286,7 +317,7 @@ class LocalStack:
         raise ServiceStartError(f"{name} {what}; last lines of {log}:\n{processes.tail(log)}")
 
     def _start_registry(self, java: Path, runner: Path, ports: Ports, url: str, state: dict[str, object]) -> int:
-        proc = processes.spawn(registry_command(java, runner, self.layout, ports), self.layout.registry_log)
+        proc = self._spawn(registry_command(java, runner, self.layout, ports), self.layout.registry_log)
         self._spawned(state, "registry", proc.pid)
         self._wait_registry(proc.pid, url)
         return proc.pid
@@ -327,7 +358,7 @@ class LocalStack:
                 java = artifacts.find_java(self._settings.java)
                 lib = artifacts.ensure_kafka(self._settings.jar_cache, self._settings.kafka_version, java)
                 self._check_ports_free(*self._broker_ports(ports, node_id))
-                pid = self._spawn_broker(java, lib, ports, node_id, state)
+                pid = self._spawn_brokers(java, lib, ports, [node_id], state)[node_id]
             self._wait_broker(ports, node_id, pid)
             return pid
 
