@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -29,3 +30,24 @@ def test_invalid_configuration_is_one_clear_line() -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("ddeflow: error: invalid configuration: DDEFLOW_TOPIC_PREFIX")
     assert "Traceback" not in done.stderr
+
+
+def test_a_cluster_size_other_than_one_or_three_is_refused() -> None:
+    done = _run("local", "up", "--brokers", "2")
+    assert done.returncode == 2
+    assert "invalid choice: 2" in done.stderr
+
+
+def test_cluster_ports_that_overlap_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    done = _run(
+        "local",
+        "up",
+        "--brokers",
+        "3",
+        DDEFLOW_HOME=str(tmp_path),
+        DDEFLOW_LOCAL_KAFKA_PORT="39092",
+        DDEFLOW_LOCAL_CONTROLLER_PORT="39093",
+    )
+    assert done.returncode == 2
+    assert "ports overlap" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "local" / "kafka-1").exists()
