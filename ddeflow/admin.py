@@ -99,16 +99,16 @@ async def partition_counts(kafka_options: dict[str, Any], names: Iterable[str]) 
 async def partition_leader(kafka_options: dict[str, Any], topic: str, partition: int) -> int | None:
     """The node id leading ``topic``/``partition`` now, or None while none is elected.
 
-    Asks whichever broker answers, so it works while one is down: the cluster
-    reports the leader the controller last chose (a broker that just died stays leader until the
-    controller notices, after ``broker.session.timeout.ms``)."""
+    Asks whichever broker answers, so it works while one is down.  The answer is the leader the
+    controller last chose: a broker that just died stays leader until the controller notices
+    (``broker.session.timeout.ms``)."""
     client = AIOKafkaClient(**kafka_options)
     try:
         await client.bootstrap()
         cluster = await client.fetch_all_metadata()  # from any broker that answers
         leader = cluster.leader_for_partition(TopicPartition(topic, partition))
     except AIOKafkaError as exc:
-        raise KafkaError(f"reading the metadata of {topic} failed: {type(exc).__name__}: {exc}") from None
+        raise kafka_error(exc, f"reading the metadata of {topic}") from None
     finally:
         await client.close()
     if leader is None:
