@@ -57,7 +57,7 @@ class StackInfo:
     bootstrap_servers: str
     registry_url: str
     broker_pids: dict[int, int]
-    registry_pid: int
+    registry_pid: int | None  # None when started without the registry
     reused: bool
 
 
@@ -159,8 +159,9 @@ class LocalStack:
 
     # --- up -------------------------------------------------------------------------
 
-    def up(self, brokers: int | None = None) -> StackInfo:
-        """Start what is not running.  ``brokers`` (1 or 3) defaults to the stack's recorded size, else 1."""
+    def up(self, brokers: int | None = None, *, registry: bool = True) -> StackInfo:
+        """Start what is not running.  ``brokers`` (1 or 3) defaults to the stack's recorded size, else 1;
+        ``registry=False`` starts (or keeps) Kafka alone: failure tests that need no schemas skip the slowest start."""
         with self._locked():
             state = self._read_state()
             ports = self._ports(state, brokers)
@@ -171,7 +172,7 @@ class LocalStack:
                 # The registry journals into Kafka; restart it with the brokers.
                 processes.stop(registry_pid, self.layout.marker("registry"))
                 registry_pid = None
-            reused = registry_pid is not None and all(running.values())
+            reused = (registry_pid is not None or not registry) and all(running.values())
 
             java = artifacts.find_java(self._settings.java)
             bootstrap = ports.bootstrap
@@ -189,6 +190,8 @@ class LocalStack:
             for node, pid in broker_pids.items():
                 self._wait_broker(ports, node, pid)
 
+            if not registry:
+                return StackInfo(bootstrap, registry_url, broker_pids, registry_pid, reused)
             if registry_pid is None:
                 runner = artifacts.ensure_registry(self._settings.jar_cache, self._settings.apicurio_version, java)
                 self._check_ports_free(ports.registry, ports.registry_management)
