@@ -57,6 +57,17 @@ class Settings(BaseSettings):
         description="Prepended to every topic name and to the Faust app id.",
     )
 
+    # --- the processors -----------------------------------------------------------------
+    state_grace_s: int = Field(
+        default=6 * 3600,
+        ge=0,
+        alias="DDEFLOW_STATE_GRACE_S",
+        description=(
+            "Seconds of stream time (record timestamps) a finished fixture's processor state is kept before it "
+            "is removed; must cover REST reconciliation and late corrections."
+        ),
+    )
+
     # --- the embedded local stack -------------------------------------------------------
     home: Path = Field(default_factory=_default_home, alias="DDEFLOW_HOME")
     cache_dir: Path | None = Field(

@@ -14,6 +14,8 @@ from dde.sports import Sport
 RAW_PARTITIONS = 6
 DERIVED_PARTITIONS = 6
 WEEK_MS = 7 * 24 * 3600 * 1000
+RAW_RETENTION_MS = 4 * WEEK_MS
+"""How long the raw topics keep a record (also how long the processors remember a removed fixture)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ MAX_RECORD_BYTES = 16 * 1024 * 1024
 # Raw frames are the replay source of truth: keep them four weeks, never compact.
 _RAW_CONFIG = {
     "cleanup.policy": "delete",
-    "retention.ms": str(4 * WEEK_MS),
+    "retention.ms": str(RAW_RETENTION_MS),
     "max.message.bytes": str(MAX_RECORD_BYTES),
 }
 _EVENTS_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(4 * WEEK_MS)}

@@ -3,32 +3,51 @@
 Changelog record format (topic ``<prefix>ddeflow-processors.state-changelog``,
 compacted, one partition per input partition number)::
 
-    key     b"f:" + fixtureId   → FixtureState
-            b"a:" + actionId    → ActionState
-            b"s:" + fixtureId   → StatisticsState
-    value   the state's ``to_dict()`` as compact JSON (every dict carries its format version "v")
+    key     b"f:" + fixtureId                → FixtureState
+            b"a:" + actionId                 → ActionState
+            b"s:" + fixtureId                → StatisticsState
+            b"m:a:" / b"m:s:" + fixtureId    → Marker (the fixture's actions / statistics stream is over)
+            b"t:" + input topic              → StreamTime of that topic's partition
+    value   the state's ``to_dict()`` as compact JSON (every dict carries its format version "v"),
+            or None: a tombstone, the key was removed
 
-Writes made while processing a transaction go to an overlay; ``commit`` folds
-them into the committed view after Kafka committed the transaction, and
-``discard`` drops them after an abort, so the in-memory view never holds
-anything the changelog does not.  Pure: no I/O.
+Writes made while processing a transaction go to an overlay (a removal is an
+overlay entry of None); ``commit`` folds them into the committed view after
+Kafka committed the transaction, and ``discard`` drops them after an abort, so
+the in-memory view never holds anything the changelog does not.
+
+For removal (``processors.core.retention``) the store keeps two indexes over
+that view: fixtureId → the actionIds stored for it, and per input topic two
+heaps of markers ordered by ``finished_at_ms`` (those due for removal, those
+removed), so finding what is due costs a heap pop, not a scan.  Both are built
+from the view on first use after a restore or a discard, and kept up to date
+by ``put`` and ``delete``; a heap entry whose marker has changed since is
+skipped when popped.  Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from processors.core import ActionState, FixtureState, StatisticsState
+from processors.core import ActionState, FixtureState, MarkedStream, Marker, StatisticsState, StreamTime
 
-State: TypeAlias = FixtureState | ActionState | StatisticsState
+State: TypeAlias = FixtureState | ActionState | StatisticsState | Marker | StreamTime
 
-_PREFIXES: dict[bytes, type[FixtureState] | type[ActionState] | type[StatisticsState]] = {
+_PREFIXES: dict[
+    bytes,
+    type[FixtureState] | type[ActionState] | type[StatisticsState] | type[Marker] | type[StreamTime],
+] = {
     b"f:": FixtureState,
     b"a:": ActionState,
     b"s:": StatisticsState,
+    b"m:": Marker,
+    b"t:": StreamTime,
 }
+_MARKER_PREFIXES = {MarkedStream.ACTIONS: b"m:a:", MarkedStream.STATISTICS: b"m:s:"}
 
 
 def fixture_key(fixture_id: str) -> bytes:
@@ -43,6 +62,14 @@ def statistics_key(fixture_id: str) -> bytes:
     return b"s:" + fixture_id.encode()
 
 
+def marker_key(stream: MarkedStream, fixture_id: str) -> bytes:
+    return _MARKER_PREFIXES[stream] + fixture_id.encode()
+
+
+def stream_time_key(topic: str) -> bytes:
+    return b"t:" + topic.encode()
+
+
 def encode_state(state: State) -> bytes:
     return json.dumps(state.to_dict(), separators=(",", ":"), sort_keys=True).encode()
 
@@ -54,24 +81,49 @@ def decode_state(key: bytes, value: bytes) -> State:
     return kind.from_dict(json.loads(value))
 
 
+@dataclass
+class _Indexes:
+    actions_of: dict[str, set[str]] = field(default_factory=dict)
+    """fixtureId → actionIds whose stored state was last written for it (may include overwritten ones)."""
+    markers: dict[tuple[str, bool], list[tuple[int, bytes]]] = field(default_factory=dict)
+    """(topic, removed) → heap of (finished_at_ms, marker key)."""
+
+    def add(self, key: bytes, state: State) -> None:
+        if isinstance(state, ActionState):
+            self.actions_of.setdefault(state.fixture_id, set()).add(state.action_id)
+        elif isinstance(state, Marker):
+            heapq.heappush(self.markers.setdefault((state.topic, state.removed), []), (state.finished_at_ms, key))
+
+    def drop(self, state: State) -> None:
+        if isinstance(state, ActionState):
+            ids = self.actions_of.get(state.fixture_id)
+            if ids is not None:
+                ids.discard(state.action_id)
+                if not ids:
+                    del self.actions_of[state.fixture_id]
+
+
 class PartitionStore:
     def __init__(self) -> None:
         self._committed: dict[bytes, State] = {}
-        self._overlay: dict[bytes, State] = {}
+        self._overlay: dict[bytes, State | None] = {}
+        self._indexes: _Indexes | None = None
 
     def __len__(self) -> int:
         return len(self._committed)
 
     def restore(self, key: bytes, value: bytes | None) -> None:
         """Apply one changelog record (a tombstone removes the key)."""
+        self._indexes = None
         if value is None:
             self._committed.pop(key, None)
         else:
             self._committed[key] = decode_state(key, value)
 
     def _get(self, key: bytes) -> State | None:
-        found = self._overlay.get(key)
-        return found if found is not None else self._committed.get(key)
+        if key in self._overlay:
+            return self._overlay[key]
+        return self._committed.get(key)
 
     def fixture(self, fixture_id: str) -> FixtureState | None:
         state = self._get(fixture_key(fixture_id))
@@ -85,17 +137,73 @@ class PartitionStore:
         state = self._get(statistics_key(fixture_id))
         return state if isinstance(state, StatisticsState) else None
 
+    def marker(self, stream: MarkedStream, fixture_id: str) -> Marker | None:
+        state = self._get(marker_key(stream, fixture_id))
+        return state if isinstance(state, Marker) else None
+
+    def stream_time(self, topic: str) -> int:
+        """The stream time of ``topic`` in this partition; 0 before its first timestamped record."""
+        state = self._get(stream_time_key(topic))
+        return state.ms if isinstance(state, StreamTime) else 0
+
     def put(self, key: bytes, state: State) -> None:
         self._overlay[key] = state
+        if self._indexes is not None:
+            self._indexes.add(key, state)
 
-    def pending(self) -> Iterator[tuple[bytes, bytes]]:
-        """The changelog records of the open transaction: the last state per key."""
+    def delete(self, key: bytes) -> None:
+        """Remove ``key``: a tombstone in the changelog once committed."""
+        previous = self._get(key)
+        if previous is None:
+            return
+        self._overlay[key] = None
+        if self._indexes is not None:
+            self._indexes.drop(previous)
+
+    def actions_of(self, fixture_id: str) -> list[str]:
+        """The actionIds whose stored state belongs to ``fixture_id``, sorted."""
+        ids = self._index().actions_of.get(fixture_id, set())
+        return sorted(i for i in ids if (state := self.action(i)) is not None and state.fixture_id == fixture_id)
+
+    def due_markers(self, topic: str, *, removed: bool, finished_by_ms: int) -> list[Marker]:
+        """Take the markers of ``topic`` in the state ``removed`` that finished at or before ``finished_by_ms``.
+
+        In (finished_at_ms, key) order.  Each is returned once: the caller changes or deletes it.
+        """
+        heap = self._index().markers.get((topic, removed))
+        due: list[Marker] = []
+        while heap and heap[0][0] <= finished_by_ms:
+            finished_at_ms, key = heapq.heappop(heap)
+            state = self._get(key)
+            if isinstance(state, Marker) and state.removed == removed and state.finished_at_ms == finished_at_ms:
+                due.append(state)
+        return due
+
+    def _index(self) -> _Indexes:
+        if self._indexes is None:
+            indexes = _Indexes()
+            for key, state in self._committed.items():
+                if key not in self._overlay:
+                    indexes.add(key, state)
+            for key, pending in self._overlay.items():
+                if pending is not None:
+                    indexes.add(key, pending)
+            self._indexes = indexes
+        return self._indexes
+
+    def pending(self) -> Iterator[tuple[bytes, bytes | None]]:
+        """The changelog records of the open transaction: the last state per key, None for a removed key."""
         for key, state in self._overlay.items():
-            yield key, encode_state(state)
+            yield key, None if state is None else encode_state(state)
 
     def commit(self) -> None:
-        self._committed.update(self._overlay)
+        for key, state in self._overlay.items():
+            if state is None:
+                self._committed.pop(key, None)
+            else:
+                self._committed[key] = state
         self._overlay.clear()
 
     def discard(self) -> None:
         self._overlay.clear()
+        self._indexes = None  # it may hold what the overlay did: rebuilt from the committed view when needed

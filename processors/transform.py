@@ -7,20 +7,46 @@ are derived from snooker's; other sports' statistics only advance their
 its source coordinates; nothing else about it is kept.  Everything here is a
 function of the input and the state, so re-processing the same records from the
 same state yields byte-identical output.
+
+Before a record is applied, the stream time of its topic (in this partition)
+moves up to the record's timestamp and the state of streams over for longer
+than the grace period is removed, leaving a marker; a record of a removed
+stream is counted (``actions.late_for_removed_fixture``,
+``statistics.late_for_removed_fixture``) and dropped.  The rule, and why it
+makes replays equal live runs, is in ``processors.core.retention``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from dde import ActionPacket, Sport, StatisticsPacket, parse_action_packet, parse_statistics_packet
 from ddeflow import topics
 from ddeflow.avro import AvroCodec
+from ddeflow.config import Settings
 from ddeflow.dlq import dead_letter
 from ddeflow.errors import PacketError
-from processors.core import Disposition, Output, apply_action_packet, apply_statistics_packet
-from processors.store import PartitionStore, action_key, fixture_key, statistics_key
+from processors.core import (
+    Disposition,
+    MarkedStream,
+    Marker,
+    Output,
+    RetentionPolicy,
+    StreamTime,
+    advance,
+    apply_action_packet,
+    apply_statistics_packet,
+    fixture_is_over,
+)
+from processors.store import (
+    PartitionStore,
+    action_key,
+    fixture_key,
+    marker_key,
+    statistics_key,
+    stream_time_key,
+)
 
 RECEIVED_AT_HEADER = "received-at-ns"
 ORIGIN = "processor"
@@ -34,6 +60,8 @@ class RawRecord:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...] = ()
+    timestamp_ms: int = field(kw_only=True)
+    """The Kafka record's timestamp: what stream time is made of."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +92,11 @@ def route(topic: str, prefix: str) -> Route | None:
     return raw_routes(prefix).get(topic)
 
 
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """The grace period from the settings; markers last as long as the raw topics keep their records."""
+    return RetentionPolicy(grace_ms=settings.state_grace_s * 1000, marker_ms=topics.RAW_RETENTION_MS)
+
+
 def received_at_us(headers: tuple[tuple[str, bytes], ...]) -> int | None:
     for name, value in headers:
         if name == RECEIVED_AT_HEADER:
@@ -77,8 +110,9 @@ def received_at_us(headers: tuple[tuple[str, bytes], ...]) -> int | None:
 class Transformer:
     """Applies raw records to a partition's store; counts what happened in ``counters``."""
 
-    def __init__(self, prefix: str, codec: AvroCodec) -> None:
+    def __init__(self, prefix: str, codec: AvroCodec, retention: RetentionPolicy) -> None:
         self._prefix = prefix
+        self._retention = retention
         self._routes = raw_routes(prefix)
         self._codec = codec
         self._dlq_topic = prefix + topics.DLQ
@@ -89,12 +123,13 @@ class Transformer:
         if where is None:
             self.counters["ignored"] += 1
             return []
+        now_ms = self._tick(record, store)
         try:
             if record.value is None:
                 raise PacketError("not_a_packet", "the record has no value (a tombstone)")
             if where.statistics:
-                return self._statistics(parse_statistics_packet(record.value), record, store)
-            return self._action(parse_action_packet(record.value), where.sport, record, store)
+                return self._statistics(parse_statistics_packet(record.value), record, store, now_ms)
+            return self._action(parse_action_packet(record.value), where.sport, record, store, now_ms)
         except PacketError as error:
             self.counters["dlq"] += 1
             self.counters[f"dlq.{error.reason}"] += 1
@@ -110,7 +145,51 @@ class Transformer:
             )
             return [OutRecord(self._dlq_topic, letter.key, letter.value, letter.headers)]
 
-    def _action(self, packet: ActionPacket, sport: Sport, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
+    def _tick(self, record: RawRecord, store: PartitionStore) -> int:
+        """Move the record's topic's stream time on and remove what has become due; the stream time."""
+        before = store.stream_time(record.topic)
+        now_ms = advance(before, record.timestamp_ms)
+        if now_ms == before:
+            return now_ms
+        store.put(stream_time_key(record.topic), StreamTime(topic=record.topic, ms=now_ms))
+        cutoff = self._retention.removal_cutoff(now_ms)
+        for marker in store.due_markers(record.topic, removed=False, finished_by_ms=cutoff):
+            self._remove(marker, store)
+        cutoff = self._retention.expiry_cutoff(now_ms)
+        for marker in store.due_markers(record.topic, removed=True, finished_by_ms=cutoff):
+            store.delete(marker_key(marker.stream, marker.fixture_id))
+            self.counters["state.markers_expired"] += 1
+        return now_ms
+
+    def _remove(self, marker: Marker, store: PartitionStore) -> None:
+        """Remove the states of a stream that is over, keeping its marker with the last applied sequence."""
+        fixture_id = marker.fixture_id
+        seq_num = marker.seq_num
+        if marker.stream is MarkedStream.ACTIONS:
+            fixture = store.fixture(fixture_id)
+            if fixture is not None:
+                seq_num = fixture.summary_seq_num
+                store.delete(fixture_key(fixture_id))
+            action_ids = store.actions_of(fixture_id)
+            for action_id in action_ids:
+                store.delete(action_key(action_id))
+            self.counters["state.fixtures_removed"] += 1
+            self.counters["state.actions_removed"] += len(action_ids)
+        else:
+            stats = store.statistics(fixture_id)
+            if stats is not None:
+                seq_num = stats.seq_num
+                store.delete(statistics_key(fixture_id))
+            self.counters["state.statistics_removed"] += 1
+        store.put(marker_key(marker.stream, fixture_id), replace(marker, seq_num=seq_num, removed=True))
+
+    def _action(
+        self, packet: ActionPacket, sport: Sport, record: RawRecord, store: PartitionStore, now_ms: int
+    ) -> list[OutRecord]:
+        marker = store.marker(MarkedStream.ACTIONS, packet.fixture_id)
+        if marker is not None and marker.removed:
+            self.counters["actions.late_for_removed_fixture"] += 1
+            return []
         action_id = packet.fixture_action.action_id
         step = apply_action_packet(
             store.fixture(packet.fixture_id),
@@ -122,17 +201,37 @@ class Transformer:
         self.counters.update(step.verdict.counter_keys())
         if step.verdict.summary is Disposition.APPLIED:
             store.put(fixture_key(packet.fixture_id), step.fixture)
+            if marker is None and fixture_is_over(step.fixture):
+                _mark_over(store, MarkedStream.ACTIONS, packet.fixture_id, step.fixture.summary_seq_num, record, now_ms)
         if step.verdict.action is Disposition.APPLIED:
             store.put(action_key(action_id), step.action)
         return [self._encode(output) for output in step.outputs]
 
-    def _statistics(self, packet: StatisticsPacket, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
+    def _statistics(
+        self, packet: StatisticsPacket, record: RawRecord, store: PartitionStore, now_ms: int
+    ) -> list[OutRecord]:
+        marker = store.marker(MarkedStream.STATISTICS, packet.fixture_id)
+        if marker is not None and marker.removed:
+            self.counters["statistics.late_for_removed_fixture"] += 1
+            return []
         step = apply_statistics_packet(store.statistics(packet.fixture_id), packet, received_at_us(record.headers))
         self.counters.update(step.verdict.counter_keys())
         if step.verdict.snapshot is Disposition.APPLIED:
             store.put(statistics_key(packet.fixture_id), step.stats)
+            if marker is None and packet.finished:
+                _mark_over(store, MarkedStream.STATISTICS, packet.fixture_id, packet.seq_num, record, now_ms)
         return [self._encode(output) for output in step.outputs]
 
     def _encode(self, output: Output) -> OutRecord:
         topic = output.topic(self._prefix)
         return OutRecord(topic, output.key.encode(), self._codec.encode(f"{topic}-value", output.to_avro()))
+
+
+def _mark_over(
+    store: PartitionStore, stream: MarkedStream, fixture_id: str, seq_num: int, record: RawRecord, now_ms: int
+) -> None:
+    """The stream is over as of ``now_ms``: its states are due for removal once the grace period has passed."""
+    marker = Marker(
+        fixture_id=fixture_id, stream=stream, topic=record.topic, finished_at_ms=now_ms, seq_num=seq_num, removed=False
+    )
+    store.put(marker_key(stream, fixture_id), marker)

@@ -66,7 +66,7 @@ from ddeflow.errors import ConfigError, DdeflowError, KafkaAuthError, KafkaError
 from ddeflow.outage import Outage
 from ddeflow.registry import SchemaRegistry
 from processors.store import PartitionStore
-from processors.transform import RawRecord, Transformer
+from processors.transform import RawRecord, Transformer, retention_policy
 
 log = logging.getLogger("ddeflow.processors")
 
@@ -151,7 +151,7 @@ class Worker:
         self._group = group_id(settings)
         self._changelog = changelog_topic(settings)
         self.max_batch = max_batch
-        self._transformer = Transformer(settings.topic_prefix, codec)
+        self._transformer = Transformer(settings.topic_prefix, codec, retention_policy(settings))
         self._lanes: dict[int, _Lane] = {}
         # Partition numbers assigned to us whose lane must be (re)built: producer, state, positions.
         self._broken: set[int] = set()
@@ -355,6 +355,7 @@ class Worker:
                         message.key,
                         message.value,
                         tuple(message.headers),
+                        timestamp_ms=message.timestamp,
                     )
                     for out in self._transformer.handle(record, store):
                         await producer.send(out.topic, out.value, key=out.key, headers=list(out.headers))

@@ -26,6 +26,14 @@ from processors.core.records import (
     ScoreChange,
     TopicKind,
 )
+from processors.core.retention import (
+    MarkedStream,
+    Marker,
+    RetentionPolicy,
+    StreamTime,
+    advance,
+    fixture_is_over,
+)
 from processors.core.states import ActionState, BreakMark, FixtureState, PeriodState, StatisticsState
 from processors.core.statistics_step import StatisticsStep, apply_statistics_packet
 from processors.core.verdict import Anomaly, AnomalyKind, Counters, Disposition, StatisticsVerdict, Verdict
@@ -44,14 +52,20 @@ __all__ = [
     "FixtureEvent",
     "FixtureEventType",
     "FixtureState",
+    "MarkedStream",
+    "Marker",
     "Output",
     "PeriodState",
+    "RetentionPolicy",
     "ScoreChange",
     "StatisticsState",
     "StatisticsStep",
     "StatisticsVerdict",
+    "StreamTime",
     "TopicKind",
     "Verdict",
+    "advance",
     "apply_action_packet",
     "apply_statistics_packet",
+    "fixture_is_over",
 ]

@@ -9,21 +9,25 @@ import pytest
 
 from dde import Sport
 from ddeflow import avro, schemas, topics
-from ddeflow.avro import AvroCodec
 from ddeflow.dlq import read_headers
-from ddeflow.registry import SchemaRegistry
-from processors.store import PartitionStore, action_key, decode_state, encode_state, fixture_key
+from processors.core import RetentionPolicy
+from processors.store import (
+    PartitionStore,
+    action_key,
+    decode_state,
+    encode_state,
+    fixture_key,
+    stream_time_key,
+)
 from processors.transform import RawRecord, Transformer, received_at_us, route
+from tests.processors.worker.support import PREFIX, offline_codec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
-PREFIX = "p."
+RETENTION = RetentionPolicy(grace_ms=3_600_000, marker_ms=86_400_000)
 
 
-def _codec() -> AvroCodec:
-    codec = AvroCodec(SchemaRegistry("http://127.0.0.1:9"))  # never contacted: every subject is pre-registered
-    for number, binding in enumerate(schemas.bindings(PREFIX), start=1):
-        codec.use(binding.subject, number, binding.schema)
-    return codec
+def _transformer() -> Transformer:
+    return Transformer(PREFIX, offline_codec(), RETENTION)
 
 
 def _rest_packets() -> list[bytes]:
@@ -33,7 +37,8 @@ def _rest_packets() -> list[bytes]:
 
 
 def _raw(value: bytes | None, offset: int, topic: str = PREFIX + "dde.raw.basketball.actions") -> RawRecord:
-    return RawRecord(topic, 3, offset, b"fixture", value, (("received-at-ns", b"1700000000123456789"),))
+    headers = (("received-at-ns", b"1700000000123456789"),)
+    return RawRecord(topic, 3, offset, b"fixture", value, headers, timestamp_ms=1_700_000_000_000 + offset)
 
 
 def test_routes_only_raw_topics() -> None:
@@ -52,7 +57,7 @@ def test_received_at_header_becomes_microseconds() -> None:
 
 def test_overlay_is_invisible_to_restore_until_commit() -> None:
     store = PartitionStore()
-    transformer = Transformer(PREFIX, _codec())
+    transformer = _transformer()
     packets = _rest_packets()
     transformer.handle(_raw(packets[0], 0), store)
     pending = dict(store.pending())
@@ -75,7 +80,7 @@ def test_overlay_is_invisible_to_restore_until_commit() -> None:
 
 def test_state_encoding_round_trips_and_rejects_unknown_keys() -> None:
     store = PartitionStore()
-    transformer = Transformer(PREFIX, _codec())
+    transformer = _transformer()
     for offset, packet in enumerate(_rest_packets()):
         transformer.handle(_raw(packet, offset), store)
     for key, value in store.pending():
@@ -88,7 +93,7 @@ def test_replaying_the_same_records_from_the_same_state_is_identical() -> None:
     packets = _rest_packets()
 
     def run() -> list[tuple[str, bytes | None, bytes]]:
-        store, transformer = PartitionStore(), Transformer(PREFIX, _codec())
+        store, transformer = PartitionStore(), _transformer()
         out = []
         for offset, packet in enumerate(packets + packets[:5]):  # with re-deliveries
             out += [(o.topic, o.key, o.value) for o in transformer.handle(_raw(packet, offset), store)]
@@ -121,7 +126,7 @@ def test_bad_records_become_dead_letters_with_source_coordinates(
     value: bytes | None, reason: str, field: str | None
 ) -> None:
     store = PartitionStore()
-    transformer = Transformer(PREFIX, _codec())
+    transformer = _transformer()
     (letter,) = transformer.handle(_raw(value, 41), store)
     headers = read_headers(list(letter.headers))
     assert letter.topic == PREFIX + topics.DLQ
@@ -135,7 +140,8 @@ def test_bad_records_become_dead_letters_with_source_coordinates(
     assert headers.get("dlq.field") == field
     assert headers["dlq.detail"]
     assert transformer.counters["dlq"] == 1
-    assert not dict(store.pending())
+    # A dead letter changes no state; only its topic's stream time moved.
+    assert [key for key, _ in store.pending()] == [stream_time_key(PREFIX + "dde.raw.basketball.actions")]
 
 
 def test_action_key_is_distinct_from_fixture_key() -> None:
