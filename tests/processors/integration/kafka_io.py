@@ -142,6 +142,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         SCHEMA_REGISTRY_URL=str(settings.schema_registry_url),
         DDEFLOW_TOPIC_PREFIX=settings.topic_prefix,
         DDEFLOW_HOME=str(settings.home),
+        DDEFLOW_STATE_GRACE_S=str(settings.state_grace_s),
     )
     return env
 
