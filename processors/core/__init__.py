@@ -13,6 +13,9 @@ then stores the step's states (``to_dict()``), sends ``step.outputs`` in order
 ``record.to_avro()`` for schema ``record.schema_name``) and counts
 ``step.verdict.counter_keys()``.  States are only changed by an applied part
 (``verdict.action``/``verdict.summary``/``verdict.snapshot`` is ``applied``).
+
+``retention`` says when a finished fixture's states are removed (by stream
+time) and what marker stays behind.
 """
 
 from processors.core.action_step import ActionStep, apply_action_packet
