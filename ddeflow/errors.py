@@ -80,6 +80,16 @@ class KafkaConfigError(KafkaError, ConfigError):
     """The cluster and our configuration disagree (a record too large, an unsupported version, a bad setting)."""
 
 
+class BrokerUnavailableError(KafkaError):
+    """The broker is unreachable (an outage): what was not acknowledged was discarded with its producer.
+
+    Always retriable: wait until the broker is back, then start again from what the topic holds.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retriable=True)
+
+
 class RegistryError(DdeflowError):
     """The schema registry refused a request or could not be reached.
 

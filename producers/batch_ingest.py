@@ -5,7 +5,10 @@ module sends it: accepted packets to the raw topics (``source`` rest or file,
 no ``stream-position``, see ``raw_records``), rejected pieces to ``dde.dlq``
 with their reason, element index and line (origin ``ingest-rest`` or
 ``ingest-file``), each rejection also logged as a warning.  Every call ends
-with a flush, so a returned outcome means the broker has everything.
+with a flush, so a returned outcome means the broker has everything.  A Kafka
+outage on the way raises ``BrokerUnavailableError``: part of the body may be
+in the topics, so a retry must start from what the topics hold (the
+reconciliation re-reads them) or accept re-deliveries (``ingest rest/file``).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ async def publish_pieces(
     fixture_id: str | None = None,
 ) -> BatchOutcome:
     """Publish ``accepted`` in order, dead-letter ``rejected`` (keyed by ``fixture_id`` when known), flush."""
+    generation = sink.generation
     published: Counter[Stream] = Counter()
     for item in accepted:
         record = element_record(
@@ -77,7 +81,7 @@ async def publish_pieces(
             stream=item.stream,
             received_at_ns=received_at_ns,
         )
-        await sink.publish(record)
+        await sink.publish(record, generation=generation)
         published[item.stream] += 1
     rejected = tuple(rejected)
     for rejection in rejected:
@@ -96,8 +100,8 @@ async def publish_pieces(
             source_line=rejection.line,
             fixture_id=fixture_id,
         )
-        await sink.dead_letter(topic_prefix + DLQ, letter)
-    await sink.flush()
+        await sink.dead_letter(topic_prefix + DLQ, letter, generation=generation)
+    await sink.flush(generation)
     return BatchOutcome(published, rejected)
 
 

@@ -5,6 +5,13 @@ argument); hosts from ``DDE_STREAMS_URL`` / ``DDE_API_URL``; Kafka from the usua
 settings.  Exit codes: 0 done; 1 finished but something went to ``dde.dlq`` or a
 stream ended without its finished packet; 2 an error (from ``ddeflow.cli``);
 130 interrupted (after flushing what was received).
+
+Kafka outages: ``ws`` and ``live`` wait them out (``producers.raw_sink``).  The
+one-shot ``rest`` and ``file`` do not: an outage longer than the producer's own
+retries ends them with a retriable error saying that part of the input may be
+in the topics and that running the same command again is safe (re-deliveries
+are dropped downstream), rather than holding a half-published batch for an
+unknown time.
 """
 
 from __future__ import annotations
@@ -17,17 +24,19 @@ import random
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
-from ddeflow.errors import ConfigError
+from ddeflow.errors import BrokerUnavailableError, ConfigError
 from producers.batch_ingest import BatchOutcome, ingest_body
 from producers.gate import Gate
 from producers.live import LiveIngest, LiveOptions, LiveSummary
+from producers.outage import DEFAULT_MAX_BUFFERED_BYTES, OutagePolicy
 from producers.pacer import Pacer
 from producers.raw_records import Source, Stream
 from producers.rest_client import FeedRest
@@ -67,6 +76,10 @@ def _sport(text: str) -> Sport:
 def _run_until_signal(main: Callable[[asyncio.Event], Awaitable[int]]) -> int:
     # aiokafka logs every manual partition assignment at INFO; the raw-topic scanner makes many.
     logging.getLogger("aiokafka.consumer.subscription_state").setLevel(logging.WARNING)
+    # During a Kafka outage aiokafka logs each failed connection and metadata attempt at ERROR, several a
+    # second; its failures reach us as errors, and the sink logs the outage once at each end.  (--verbose keeps them.)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
     async def runner() -> int:
         stop = asyncio.Event()
@@ -115,8 +128,24 @@ def _add_stream_options(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="a connection with no frame at all (not even a heartbeat) for this long is dead (default 30)",
     )
-    parser.add_argument("--backoff-initial-s", type=_positive_float, default=0.5, help="first reconnect delay")
-    parser.add_argument("--backoff-max-s", type=_positive_float, default=30.0, help="longest reconnect delay")
+    parser.add_argument(
+        "--backoff-initial-s", type=_positive_float, default=0.5, help="first reconnect delay (feed and Kafka)"
+    )
+    parser.add_argument(
+        "--backoff-max-s", type=_positive_float, default=30.0, help="longest reconnect delay (feed and Kafka)"
+    )
+    parser.add_argument(
+        "--kafka-ack-timeout-s",
+        type=_positive_float,
+        default=15.0,
+        help="a record unacknowledged this long starts a Kafka outage: streams disconnect and wait it out (default 15)",
+    )
+    parser.add_argument(
+        "--max-buffered-mb",
+        type=_positive_float,
+        default=DEFAULT_MAX_BUFFERED_BYTES / 2**20,
+        help="unacknowledged records held at most, in MiB; streams stop reading beyond it (default 64)",
+    )
     parser.add_argument(
         "--max-connects-per-s",
         type=_positive_int,
@@ -132,11 +161,19 @@ def _add_stream_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", choices=["fast", "normal"], help="replay speed, for offline matches only")
 
 
+def _backoff(args: argparse.Namespace) -> BackoffPolicy:
+    return BackoffPolicy(initial_s=args.backoff_initial_s, max_s=max(args.backoff_max_s, args.backoff_initial_s))
+
+
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
-    return StreamOptions(
-        silence_timeout_s=args.silence_timeout_s,
-        backoff=BackoffPolicy(initial_s=args.backoff_initial_s, max_s=max(args.backoff_max_s, args.backoff_initial_s)),
-        speed=args.speed,
+    return StreamOptions(silence_timeout_s=args.silence_timeout_s, backoff=_backoff(args), speed=args.speed)
+
+
+def _outage_policy(args: argparse.Namespace) -> OutagePolicy:
+    return OutagePolicy(
+        ack_timeout_s=args.kafka_ack_timeout_s,
+        max_buffered_bytes=int(args.max_buffered_mb * 2**20),
+        backoff=_backoff(args),
     )
 
 
@@ -153,11 +190,12 @@ async def ingest_ws(
     options: StreamOptions | None = None,
     max_connects_per_s: int = 5,
     lookback_s: float = 24 * 3600.0,
+    outage: OutagePolicy | None = None,
 ) -> list[StreamResult]:
     """Stream one fixture until its feed says finished; returns one result per stream."""
     token = require_token(settings)
     gate = Gate(Pacer(max_connects_per_s, 1.0))
-    async with open_runtime(settings, lookback_s=lookback_s) as runtime:
+    async with open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime:
         runners = [
             StreamRunner(
                 StreamTarget(sport, fixture_id, stream, media),
@@ -173,7 +211,6 @@ async def ingest_ws(
             for stream in streams
         ]
         results = await _run_all(runtime, [runner.run() for runner in runners])
-        await runtime.sink.flush()
     return results
 
 
@@ -212,6 +249,7 @@ def _run_ws(args: argparse.Namespace, settings: Settings) -> int:
                 options=_stream_options(args),
                 max_connects_per_s=args.max_connects_per_s,
                 lookback_s=args.lookback_h * 3600,
+                outage=_outage_policy(args),
             )
             for result in results:
                 state = "finished" if result.finished else "ended without a finished packet"
@@ -253,6 +291,7 @@ def _run_live(args: argparse.Namespace, settings: Settings) -> int:
             max_connects_per_s=args.max_connects_per_s,
             max_requests_per_s=args.max_requests_per_s,
             lookback_s=args.lookback_h * 3600,
+            outage=_outage_policy(args),
         )
         if args.summary_json is not None:
             args.summary_json.write_text(json.dumps(summary.to_json(), indent=2) + "\n", encoding="utf-8")
@@ -272,12 +311,13 @@ async def run_live(
     max_connects_per_s: int = 5,
     max_requests_per_s: int = 4,
     lookback_s: float = 24 * 3600.0,
+    outage: OutagePolicy | None = None,
 ) -> LiveSummary:
     token = require_token(settings)
     ws_gate = Gate(Pacer(max_connects_per_s, 1.0))
     rest_gate = Gate(Pacer(max_requests_per_s, 1.0))
     async with (
-        open_runtime(settings, lookback_s=lookback_s) as runtime,
+        open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime,
         FeedRest(settings.dde_api_url, token, rest_gate) as rest,
     ):
         live = LiveIngest(
@@ -304,6 +344,18 @@ def _report_batch(what: str, outcome: BatchOutcome) -> int:
     return 1 if outcome.rejected else 0
 
 
+@contextmanager
+def _rerun_when_kafka_is_back(what: str) -> Iterator[None]:
+    """A ``BrokerUnavailableError`` during a batch becomes one that says what to do."""
+    try:
+        yield
+    except BrokerUnavailableError:
+        raise BrokerUnavailableError(
+            f"{what}: Kafka became unavailable before it acknowledged everything, so part of it may be in the "
+            f"topics and part not. Run the same command again once Kafka is back. {_SAFE_AGAIN}"
+        ) from None
+
+
 async def ingest_rest(
     settings: Settings, sport: Sport, fixture_id: str, *, max_requests_per_s: int = 4
 ) -> BatchOutcome:
@@ -311,16 +363,17 @@ async def ingest_rest(
     async with FeedRest(settings.dde_api_url, token, Gate(Pacer(max_requests_per_s, 1.0))) as rest:
         body = await rest.actions(sport, fixture_id)
     received_at_ns = time.time_ns()
-    async with open_runtime(settings) as runtime:
-        return await ingest_body(
-            body,
-            sink=runtime.sink,
-            topic_prefix=runtime.topic_prefix,
-            sport=sport,
-            source=Source.REST,
-            received_at_ns=received_at_ns,
-            expect=frozenset({Stream.ACTIONS}),
-        )
+    with _rerun_when_kafka_is_back(f"{sport} fixture {fixture_id} (REST)"):
+        async with open_runtime(settings) as runtime:
+            return await ingest_body(
+                body,
+                sink=runtime.sink,
+                topic_prefix=runtime.topic_prefix,
+                sport=sport,
+                source=Source.REST,
+                received_at_ns=received_at_ns,
+                expect=frozenset({Stream.ACTIONS}),
+            )
 
 
 async def ingest_file(settings: Settings, path: Path, sport: Sport) -> BatchOutcome:
@@ -329,16 +382,17 @@ async def ingest_file(settings: Settings, path: Path, sport: Sport) -> BatchOutc
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     received_at_ns = time.time_ns()
-    async with open_runtime(settings) as runtime:
-        return await ingest_body(
-            body,
-            sink=runtime.sink,
-            topic_prefix=runtime.topic_prefix,
-            sport=sport,
-            source=Source.FILE,
-            received_at_ns=received_at_ns,
-            source_file=str(path),
-        )
+    with _rerun_when_kafka_is_back(str(path)):
+        async with open_runtime(settings) as runtime:
+            return await ingest_body(
+                body,
+                sink=runtime.sink,
+                topic_prefix=runtime.topic_prefix,
+                sport=sport,
+                source=Source.FILE,
+                received_at_ns=received_at_ns,
+                source_file=str(path),
+            )
 
 
 def _run_rest(args: argparse.Namespace, settings: Settings) -> int:

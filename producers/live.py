@@ -9,7 +9,10 @@ the task fetches ``/actions`` and publishes whatever the raw topic lacks
 pass one ``Gate`` and all REST requests another.
 
 Fatal, for the whole process: a refused token, a request the feed calls wrong
-(400), and any Kafka failure.  For one fixture only: its stream not found
+(400), and a Kafka failure that cannot heal (refused credentials or ACLs, bad
+configuration).  A Kafka outage is waited out: the streams disconnect and
+resume from the topics (``ws_stream``), and a reconciliation caught by one
+starts over, reading the topic back instead of trusting what it sent.  For one fixture only: its stream not found
 (404), the feed failing past the retries.  Ends on ``stop`` (SIGINT/SIGTERM)
 or, with ``until_finished``, once the board is settled; the producer is
 flushed either way.
@@ -32,7 +35,9 @@ from pydantic import SecretStr
 from dde.enums import FixtureStatus
 from dde.fixtures import Fixture
 from dde.sports import Sport
+from ddeflow.backoff import backoff_delays
 from ddeflow.errors import (
+    BrokerUnavailableError,
     ConfigError,
     DdeflowError,
     FeedAuthError,
@@ -42,6 +47,7 @@ from ddeflow.errors import (
     KafkaError,
 )
 from producers.batch_ingest import reconcile_fixture
+from producers.failures import Verdict, verdict
 from producers.gate import Gate
 from producers.progress import Snapshot, progress_line
 from producers.raw_records import Stream
@@ -174,7 +180,12 @@ class LiveIngest:
             raise self._fatal_error
         if self._sink.failure is not None:
             raise self._sink.failure
-        await self._sink.flush()
+        try:
+            await self._sink.flush()
+        except BrokerUnavailableError:
+            if not stop.is_set():
+                raise
+            log.warning("ingest live: stopped during a Kafka outage; the next run resumes from what the topics hold")
         summary = self.summary(time.monotonic() - started)
         log.info("ingest live: %s", summary.line())
         return summary
@@ -355,16 +366,37 @@ class LiveIngest:
 
     async def _reconcile(self, key: FixtureKey, actions: StreamRunner, since_ms: int | None) -> None:
         self.reconciling += 1
+        delays = backoff_delays(self.options.stream.backoff, self._rng)
+        trust_memory = True
         try:
-            await self._reconcile_now(key, actions, since_ms)
+            while True:
+                try:
+                    await self._reconcile_now(key, actions, since_ms, trust_memory=trust_memory)
+                    return
+                except KafkaError as error:
+                    if verdict(error) is Verdict.STOP:
+                        raise
+                    delay_s = next(delays)
+                    log.info(
+                        "%s fixture %s: reconciliation interrupted by Kafka (%s); again in %.2f s, from the topic",
+                        key.sport,
+                        key.fixture_id,
+                        error,
+                        delay_s,
+                    )
+                    trust_memory = False  # part of it may have landed: only the topic knows what
+                    await asyncio.sleep(delay_s)
+                    await self._sink.wait_healthy()
         finally:
             self.reconciling -= 1
 
-    async def _reconcile_now(self, key: FixtureKey, actions: StreamRunner, since_ms: int | None) -> None:
+    async def _reconcile_now(
+        self, key: FixtureKey, actions: StreamRunner, since_ms: int | None, *, trust_memory: bool
+    ) -> None:
         known: set[int] | None = None
         recovered = actions.recovered
-        if recovered is not None and recovered.complete:
-            await self._sink.flush()
+        if trust_memory and recovered is not None and recovered.complete:
+            await self._sink.flush(actions.generation)
             known = recovered.action_seqs() | actions.seqs_written
         await reconcile_fixture(
             sport=key.sport,

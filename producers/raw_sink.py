@@ -1,40 +1,86 @@
-"""Writing raw records and dead letters to Kafka: the producers' one aiokafka producer.
+"""Writing raw records and dead letters to Kafka: the producers' one aiokafka producer, and broker outages.
 
 The record format of the raw topics is documented in ``producers.raw_records``;
 dead letters in ``ddeflow.dlq``.
 
 Delivery: ``acks="all"`` and ``enable_idempotence=True``.  aiokafka keeps at
 most one batch in flight per partition and retries it in place, so each
-partition receives records in send order with none repeated, and after a crash
-the topic holds a prefix of what was sent to each partition.  The partition is
-chosen here (``partition_for``: Kafka's default murmur2 of the key) so that the
-scanner that recovers a stream's position reads the same partition the records
-went to.
+partition receives records in send order with none repeated, and the topic
+holds a prefix, per partition, of what one producer was given.  The partition
+is chosen here (``partition_for``: Kafka's default murmur2 of the key) so that
+the scanner that recovers a stream's position reads the same partition the
+records went to.
 
-A send that the client gives up on is never dropped silently: the first failure
-is kept, ``failed`` is set (the commands watch it and stop), and every later
-``publish`` raises it as a ``KafkaError``.
+Broker outages (``producers.outage`` holds the policy).  An outage starts when a
+send fails with a retriable error, when the oldest unacknowledged record is
+older than ``ack_timeout_s``, or when a caller reports one (``suspect``: a
+read-back of a topic failed).  Then:
+
+1. One warning line.  ``generation`` is bumped and ``healthy`` cleared: every
+   ``publish`` and ``flush`` raises ``BrokerUnavailableError`` from now on, also
+   those already waiting for buffer room or inside the client, and a caller
+   holding an older generation learns that its records may be gone.
+2. The producer is discarded, not flushed: its sender task is cancelled, its
+   connections closed and every record it still held is failed.  Nothing of it
+   can reach the broker after that.
+3. With capped, jittered exponential backoff, a fresh producer (a new producer
+   id) is started until one starts; then ``healthy`` is set and one line says
+   the outage is over and how long it lasted.  Refused credentials or ACLs and
+   bad configuration end this: ``failure`` is set and ``failed`` fires, and the
+   commands stop.  Those, and nothing retriable, are fatal.
+
+Why discarding loses nothing and writes nothing twice.  At the moment of the
+outage some records were acknowledged (in the topic), some never left the
+client, and some were in a request the broker may or may not have appended
+(the request reached it and the answer was lost, or it never arrived).  The
+producer cannot tell those apart, and an idempotent producer whose batches
+failed cannot safely continue its sequence.  So no caller trusts its own count
+of what it sent: each stream re-reads the topic (``TopicScanner``) after the
+outage and resumes the feed right after what the topic really holds; the REST
+reconciliation and ``ingest live`` re-read too.  Records the broker did append
+are found and not sent again; records it did not are fetched from the feed
+again.  This needs every request of the old producer to be appended or dropped
+before the re-read: its sender is cancelled and its sockets closed before the
+fresh producer starts, and the re-read only follows a successful start, so a
+restarted broker (its connections died with it) cannot append an old request
+later.  The one window left is a network partition with the broker alive,
+where bytes of a request still in this host's TCP send buffer could arrive
+after the re-read; that would duplicate those records (still each with its
+``stream-position``, so the processors drop them), never lose one.
+
+The buffer: records handed to the producer and not yet acknowledged are
+bounded by ``max_buffered_bytes`` (``producers.outage.SendBuffer``); a publish
+waits for room, so with the broker gone the streams stop reading within one
+bound's worth of frames, and then the outage disconnects them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 import time
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError as AIOKafkaError
 from aiokafka.partitioner import murmur2
 
+from ddeflow.backoff import backoff_delays
 from ddeflow.client_errors import kafka_error
 from ddeflow.dlq import DeadLetter
-from ddeflow.errors import KafkaError
+from ddeflow.errors import BrokerUnavailableError, KafkaError
 from ddeflow.topics import MAX_RECORD_BYTES
+from producers.failures import Verdict, verdict
+from producers.outage import OutageClock, OutagePolicy, SendBuffer, is_stalled, record_size
 from producers.progress import Counters, DelayHistogram
 from producers.raw_records import RawRecord
 
 log = logging.getLogger(__name__)
+
+_DISCARD_WAIT_S = 5.0
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -44,19 +90,69 @@ def partition_for(key: bytes, partitions: int) -> int:
 
 
 class RawSink:
-    def __init__(self, kafka_options: dict[str, Any], *, linger_ms: int = 5) -> None:
+    def __init__(
+        self,
+        kafka_options: dict[str, Any],
+        *,
+        linger_ms: int = 5,
+        policy: OutagePolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self._options = kafka_options
         self._linger_ms = linger_ms
+        self.policy = policy or OutagePolicy()
+        self._rng = rng or random.Random()
         self._producer: AIOKafkaProducer | None = None
         self._partitions: dict[str, int] = {}
-        self._pending: set[asyncio.Future[Any]] = set()
+        self._sent_at: dict[asyncio.Future[Any], float] = {}
+        """Unacknowledged records of the current producer, oldest first."""
+        self._buffer = SendBuffer(self.policy.max_buffered_bytes)
+        self._room = asyncio.Event()
+        self._room.set()
+        self.generation = 0
+        """Bumped at each outage: records published under an older generation may be lost."""
+        self.healthy = asyncio.Event()
+        self._lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Resolved when the current generation ends (an outage starts)."""
+        self.outages = OutageClock()
+        self._healer: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         self.failure: KafkaError | None = None
         self.failed = asyncio.Event()
         self.counters = Counters()
         self.delays = DelayHistogram()
         """Frame receipt to broker acknowledgement, for every raw record."""
 
+    # --- lifecycle ------------------------------------------------------------------------------
+
     async def start(self) -> None:
+        self._producer = await self._new_producer()
+        self.healthy.set()
+        self._watchdog = asyncio.create_task(self._watch(), name="raw-sink-watchdog")
+
+    async def stop(self) -> None:
+        """Flush what was sent, then close; a fatal failure is raised.
+
+        During an outage nothing can be flushed: the producer is discarded with
+        what it holds, which callers that needed it have learnt already (their
+        generation is over) and the next run fetches again from the feed.
+        """
+        try:
+            await self.flush()
+        except BrokerUnavailableError:
+            log.warning("stopping during a Kafka outage: unacknowledged records are discarded")
+        finally:
+            for task in (self._watchdog, self._healer):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            producer, self._producer = self._producer, None
+            flushed = self.healthy.is_set() and self.failure is None
+            self.healthy.clear()
+            if producer is not None:
+                await (producer.stop() if flushed else _discard(producer))
+
+    async def _new_producer(self) -> AIOKafkaProducer:
         producer = AIOKafkaProducer(
             **self._options,
             acks="all",
@@ -66,100 +162,250 @@ class RawSink:
             client_id="ddeflow-ingest",
         )
         try:
-            await producer.start()
-        except AIOKafkaError as exc:
-            await producer.stop()
+            # An idempotent producer's start waits for a producer id without end while the broker is away.
+            async with asyncio.timeout(self.policy.start_timeout_s):
+                await producer.start()
+        except (AIOKafkaError, TimeoutError) as exc:
+            await _discard(producer)
             raise kafka_error(exc, "starting the Kafka producer") from None
-        self._producer = producer
+        except BaseException:
+            await _discard(producer)
+            raise
+        return producer
 
-    async def stop(self) -> None:
-        """Flush what was sent, then close; a failure during the flush is raised."""
-        producer, self._producer = self._producer, None
-        if producer is None:
-            return
-        try:
-            await producer.flush()
-            await self._wait_pending()
-        finally:
-            await producer.stop()
-        self._raise_failure()
-
-    async def flush(self) -> None:
-        """Wait until every record sent so far is acknowledged (or raise the first failure)."""
-        if self._producer is not None:
-            await self._producer.flush()
-        await self._wait_pending()
-        self._raise_failure()
-
-    async def _wait_pending(self) -> None:
-        if self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
-
-    def _raise_failure(self) -> None:
-        if self.failure is not None:
-            raise self.failure
+    # --- sending ----------------------------------------------------------------------------------
 
     async def partitions(self, topic: str) -> int:
         count = self._partitions.get(topic)
         if count is None:
-            producer = self._started()
-            found = await producer.partitions_for(topic)
+            producer = self._started(self.generation)
+            try:
+                found = await self._unless_lost(asyncio.ensure_future(producer.partitions_for(topic)))
+            except AIOKafkaError as exc:
+                error = kafka_error(exc, f"looking up {topic}")
+                self._trouble(error)
+                raise error from None
             if not found:
                 raise KafkaError(f"topic {topic} has no partitions (does it exist?)")
             count = self._partitions[topic] = len(found)
         return count
 
-    async def publish(self, record: RawRecord) -> asyncio.Future[Any]:
-        """Hand one raw record to the producer; the future resolves when the broker has it."""
+    async def publish(self, record: RawRecord, *, generation: int | None = None) -> asyncio.Future[Any]:
+        """Hand one raw record to the producer; the future resolves when the broker has it.
+
+        With ``generation``: raise ``BrokerUnavailableError`` if an outage has begun
+        since the caller took it (what it published before may be lost).
+        """
         partition = partition_for(record.key, await self.partitions(record.topic))
-        future = await self._send(record.topic, record.value, record.key, partition, list(record.headers))
+        future = await self._send(record.topic, record.value, record.key, partition, list(record.headers), generation)
         received_at_ns = record.received_at_ns
         future.add_done_callback(lambda done: self._acked(done, received_at_ns))
         return future
 
-    async def dead_letter(self, topic: str, letter: DeadLetter) -> asyncio.Future[Any]:
+    async def dead_letter(
+        self, topic: str, letter: DeadLetter, *, generation: int | None = None
+    ) -> asyncio.Future[Any]:
         partition = None if letter.key is None else partition_for(letter.key, await self.partitions(topic))
-        future = await self._send(topic, letter.value, letter.key, partition, list(letter.headers))
+        future = await self._send(topic, letter.value, letter.key, partition, list(letter.headers), generation)
         self.counters.dead_letters += 1
         return future
 
+    async def flush(self, generation: int | None = None) -> None:
+        """Wait until every record sent so far (under ``generation``, default the current one) is acknowledged.
+
+        Raises the fatal failure, or ``BrokerUnavailableError`` when an outage
+        began since ``generation`` or begins while waiting.
+        """
+        expected = self.generation if generation is None else generation
+        self._started(expected)
+        pending = list(self._sent_at)
+        if pending:
+            await self._unless_lost(asyncio.ensure_future(asyncio.wait(pending)))
+        self._started(expected)
+
     async def _send(
-        self, topic: str, value: bytes, key: bytes | None, partition: int | None, headers: list[tuple[str, bytes]]
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes | None,
+        partition: int | None,
+        headers: list[tuple[str, bytes]],
+        generation: int | None,
     ) -> asyncio.Future[Any]:
-        self._raise_failure()
-        producer = self._started()
+        expected = self.generation if generation is None else generation
+        producer = self._started(expected)
+        size = record_size(value, key, headers)
+        while not self._buffer.admits(size):
+            self._room.clear()
+            await self._unless_lost(asyncio.ensure_future(self._room.wait()))
+        producer = self._started(expected)
+        send = asyncio.ensure_future(producer.send(topic, value, key=key, partition=partition, headers=headers))
         try:
-            future: asyncio.Future[Any] = await producer.send(
-                topic, value, key=key, partition=partition, headers=headers
-            )
+            future: asyncio.Future[Any] = await self._unless_lost(send)
         except AIOKafkaError as exc:
-            self._fail(exc, topic)
-            raise self.failure from None  # type: ignore[misc]
-        self._pending.add(future)
-        future.add_done_callback(self._settled)
+            error = kafka_error(exc, f"Kafka did not take a record for {topic}")
+            self._trouble(error)
+            raise self._unavailable() from None
+        self._started(expected)  # the outage may have begun as the client took the record
+        self._buffer.add(size)
+        self._sent_at[future] = time.monotonic()
+        future.add_done_callback(partial(self._settled, size=size, generation=expected))
         return future
 
-    def _settled(self, future: asyncio.Future[Any]) -> None:
-        self._pending.discard(future)
+    async def _unless_lost(self, work: asyncio.Future[Any]) -> Any:
+        """``work``'s result, unless the generation ends first: then cancel it and raise."""
+        lost = self._lost
+        try:
+            await asyncio.wait([work, lost], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not work.done():
+                work.cancel()
+                await asyncio.gather(work, return_exceptions=True)
+                raise self._unavailable()
+        return work.result()
+
+    def _settled(self, future: asyncio.Future[Any], *, size: int, generation: int) -> None:
+        if generation != self.generation:
+            return  # failed with its discarded producer, whose records are no longer counted
+        self._sent_at.pop(future, None)
+        self._buffer.remove(size)
+        if not self._room.is_set() and self._buffer.admits(size):
+            self._room.set()
         if future.cancelled():
-            self._fail(None, "a record")
+            self._trouble(BrokerUnavailableError("Kafka did not accept a record: the send was cancelled"))
             return
         exc = future.exception()
         if exc is not None:
-            self._fail(exc, "a record")
+            self._trouble(kafka_error(exc, "Kafka did not accept a record"))
 
     def _acked(self, future: asyncio.Future[Any], received_at_ns: int) -> None:
         if not future.cancelled() and future.exception() is None:
             self.delays.record(time.time_ns() - received_at_ns)
 
-    def _fail(self, exc: BaseException | None, where: str) -> None:
-        if self.failure is None:
-            what = f"Kafka did not accept {where}"
-            self.failure = kafka_error(exc, what) if exc is not None else KafkaError(f"{what}: the send was cancelled")
-            log.error("%s", self.failure)
-            self.failed.set()
-
-    def _started(self) -> AIOKafkaProducer:
+    def _started(self, generation: int) -> AIOKafkaProducer:
+        """The producer of ``generation``; raises the fatal failure, or why that generation is over."""
+        if self.failure is not None or generation != self.generation or not self.healthy.is_set():
+            raise self._unavailable()
         if self._producer is None:
-            raise KafkaError("the raw producer is not running")
+            raise self._unavailable()
         return self._producer
+
+    def _unavailable(self) -> KafkaError:
+        if self.failure is not None:
+            return self.failure
+        if self._producer is None and not self.outages.active:
+            return KafkaError("the raw producer is not running")
+        return BrokerUnavailableError(
+            "Kafka is unavailable: records not acknowledged before the outage were discarded; "
+            "resume from what the topic holds"
+        )
+
+    # --- outages ---------------------------------------------------------------------------------
+
+    def suspect(self, error: KafkaError) -> None:
+        """Another client (the topic scanner) failed with ``error``: an outage if retriable, else fatal."""
+        self._trouble(error)
+
+    async def wait_healthy(self) -> int:
+        """Wait for the end of the outage (raise the fatal failure if it cannot heal); the new generation."""
+        while not self.healthy.is_set():
+            if self.failure is not None:
+                raise self.failure
+            waits = [asyncio.ensure_future(self.healthy.wait()), asyncio.ensure_future(self.failed.wait())]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+        if self.failure is not None:
+            raise self.failure
+        return self.generation
+
+    def _trouble(self, error: KafkaError) -> None:
+        if verdict(error) is Verdict.RETRY:
+            self._begin_outage(error)
+        else:
+            self._fail(error)
+
+    def _begin_outage(self, cause: KafkaError) -> None:
+        if self.failure is not None or not self.outages.begin(time.monotonic()):
+            return
+        log.warning(
+            "Kafka outage: %s; ingestion paused, %d unacknowledged records (%d bytes) discarded, "
+            "to be fetched again from the feed",
+            cause,
+            self._buffer.records,
+            self._buffer.bytes,
+        )
+        self.generation += 1
+        self.healthy.clear()
+        self._lost.set_result(None)
+        self._healer = asyncio.create_task(self._heal(), name="raw-sink-heal")
+
+    async def _heal(self) -> None:
+        old, self._producer = self._producer, None
+        if old is not None:
+            await _discard(old)
+        self._sent_at.clear()
+        self._buffer = SendBuffer(self.policy.max_buffered_bytes)
+        self._room.set()
+        delays = backoff_delays(self.policy.backoff, self._rng)
+        while True:
+            await asyncio.sleep(next(delays))
+            try:
+                producer = await self._new_producer()
+            except KafkaError as error:
+                if verdict(error) is Verdict.STOP:
+                    self._fail(error)
+                    return
+                log.debug("Kafka still unavailable: %s", error)
+                continue
+            break
+        self._producer = producer
+        self._lost = asyncio.get_running_loop().create_future()
+        self.healthy.set()
+        ended = self.outages.end(time.monotonic())
+        if ended is not None:
+            log.warning(
+                "Kafka is back after an outage of %.1f s; streams resume from what the topics hold",
+                ended.duration_s,
+            )
+
+    async def _watch(self) -> None:
+        """Declare an outage when the oldest unacknowledged record has waited ``ack_timeout_s``."""
+        timeout_s = self.policy.ack_timeout_s
+        while True:
+            await asyncio.sleep(timeout_s / 4)
+            if not self.healthy.is_set():
+                continue
+            oldest = next(iter(self._sent_at.values()), None)
+            if is_stalled(oldest, time.monotonic(), timeout_s):
+                self._begin_outage(BrokerUnavailableError(f"no acknowledgement from Kafka for {timeout_s:g} s"))
+
+    def _fail(self, error: KafkaError) -> None:
+        if self.failure is None:
+            self.failure = error
+            log.error("%s", error)
+            self.failed.set()
+            if not self._lost.done():
+                self._lost.set_result(None)
+
+
+async def _discard(producer: AIOKafkaProducer) -> None:
+    """Close ``producer`` without flushing: nothing it holds may reach the broker afterwards.
+
+    aiokafka has no abort: ``stop()`` flushes, and an idempotent producer retries a
+    batch without end while the broker is away.  So its sender task is cancelled
+    first (it sends nothing more), then its connections are closed (requests in
+    flight fail).  The futures of the records it held are left unresolved; the
+    sink stopped counting them when it moved to the next generation.
+    """
+    sender = getattr(producer, "_sender", None)
+    task: asyncio.Task[None] | None = getattr(sender, "sender_task", None)
+    if task is not None and not task.done():
+        task.cancel()
+    with contextlib.suppress(Exception):
+        await producer.client.close()
+    if task is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), _DISCARD_WAIT_S)

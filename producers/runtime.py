@@ -14,6 +14,7 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import ConfigError
 from ddeflow.topics import DLQ, derived_topics, raw_topics
+from producers.outage import OutagePolicy
 from producers.raw_sink import RawSink
 from producers.topic_scan import DEFAULT_LOOKBACK_S, TopicScanner
 
@@ -35,7 +36,9 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, lookback_s: float = DEFAULT_LOOKBACK_S) -> AsyncIterator[Runtime]:
+async def open_runtime(
+    settings: Settings, *, lookback_s: float = DEFAULT_LOOKBACK_S, outage: OutagePolicy | None = None
+) -> AsyncIterator[Runtime]:
     """Create the raw topics and ``dde.dlq`` if missing, start the producer and the scanner.
 
     On the way out the producer is flushed; a flush failure is raised unless the
@@ -47,7 +50,7 @@ async def open_runtime(settings: Settings, *, lookback_s: float = DEFAULT_LOOKBA
     created = await ensure_topics(options, specs)
     if created:
         log.info("created topics: %s", ", ".join(created))
-    sink = RawSink(options)
+    sink = RawSink(options, policy=outage)
     await sink.start()
     scanner = TopicScanner(options, lookback_s=lookback_s)
     try:

@@ -22,7 +22,10 @@ Lifecycle of ``StreamRunner.run``:
 4. After a packet with ``finished``, keep reading until the feed closes (at most
    ``finish_grace_s``: a reordered tail may still be on its way), then stop.
 5. A refused token (401) or a bad request (400, 404) stops at once: retrying
-   cannot help.  Anything else (drop, silence, 5xx, normal close before the
+   cannot help.  So do refused Kafka credentials or ACLs and bad configuration.
+   A Kafka outage (``producers.raw_sink``) disconnects the stream; once the
+   broker is back the stream goes back to step 1, since records handed to the
+   discarded producer may or may not be in the topic.  Anything else (drop, silence, 5xx, normal close before the
    end) reconnects after an exponential, jittered backoff; a connection that
    delivered data starts the backoff afresh.  A normal close with no frame at
    all means the feed has nothing after this position: the stream ends there.
@@ -57,7 +60,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from dde.parse import MAX_FRAME_BYTES
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
-from ddeflow.errors import ConfigError, FeedError, FeedUnavailableError
+from ddeflow.errors import ConfigError, FeedError, FeedUnavailableError, KafkaError
 from producers.failures import Verdict, close_error, server_message, status_error, verdict
 from producers.frames import FrameKind, inspect_frame
 from producers.gate import Gate
@@ -174,8 +177,17 @@ class StreamRunner:
         """``fixtureSeqNum`` of the valid action packets this run handed to the producer."""
         self.frames_written = 0
         self.reconnects = 0
+        self.outages = 0
+        """Times a Kafka outage disconnected this stream."""
+        self._generation = sink.generation
+        """The sink generation that ``positions`` is true for (see ``RawSink``)."""
         self._counters: Counters = sink.counters
         self._what = target.describe()
+
+    @property
+    def generation(self) -> int:
+        """The sink generation this stream's position and ``seqs_written`` hold for."""
+        return self._generation
 
     def url(self) -> str:
         query: dict[str, str | int] = {"startPosition": self.positions.next_position}
@@ -184,6 +196,10 @@ class StreamRunner:
         return f"{self._base_url}{self.target.path()}?{urlencode(query)}"
 
     async def recover(self) -> StreamHistory:
+        """Start over from what the topic holds: the next position, the recent frames, the seqs known."""
+        self._generation = self._sink.generation
+        self.positions = StreamPositions(self.options.recent_frames)
+        self.seqs_written.clear()
         partitions = await self._sink.partitions(self.topic)
         history = await self._scanner.history(
             self.topic,
@@ -198,7 +214,7 @@ class StreamRunner:
         return history
 
     async def run(self) -> StreamResult:
-        history = await self.recover()
+        history = await self._recover_when_ready()
         resumed_at = self.positions.next_position
         if history.finished():
             log.info("%s: already complete in %s (%d events)", self._what, self.topic, resumed_at)
@@ -208,7 +224,17 @@ class StreamRunner:
         delays = backoff_delays(self.options.backoff, self._rng)
         while True:
             await self._gate.wait()
-            session = await self._session()
+            try:
+                session = await self._session()
+                if session.finished or (session.clean_close and session.frames == 0):
+                    await self._sink.flush(self._generation)  # done only once the broker has it all
+            except KafkaError as kafka_failure:
+                if verdict(kafka_failure) is Verdict.STOP:
+                    raise
+                history = await self._after_outage(kafka_failure)
+                if history.finished():
+                    return self._result(resumed_at, finished=True)
+                continue
             if session.finished:
                 return self._result(resumed_at, finished=True)
             error = session.error
@@ -234,6 +260,34 @@ class StreamRunner:
                 self.positions.next_position,
             )
             await asyncio.sleep(delay_s)
+
+    async def _recover_when_ready(self) -> StreamHistory:
+        """``recover`` once Kafka is healthy, retried with backoff while reading the topic back fails retriably."""
+        delays = backoff_delays(self.options.backoff, self._rng)
+        while True:
+            await self._sink.wait_healthy()
+            try:
+                return await self.recover()
+            except KafkaError as error:
+                if verdict(error) is Verdict.STOP:
+                    raise
+                delay_s = next(delays)
+                log.info("%s: cannot read %s back (%s); trying again in %.2f s", self._what, self.topic, error, delay_s)
+                await asyncio.sleep(delay_s)
+
+    async def _after_outage(self, error: KafkaError) -> StreamHistory:
+        self.outages += 1
+        log.info(
+            "%s: disconnected at event %d by the Kafka outage (%s); resuming from the topic once Kafka is back",
+            self._what,
+            self.positions.next_position,
+            error,
+        )
+        history = await self._recover_when_ready()
+        log.info(
+            "%s: resuming at event %d from %s after the outage", self._what, self.positions.next_position, self.topic
+        )
+        return history
 
     def _result(self, resumed_at: int, *, finished: bool) -> StreamResult:
         return StreamResult(
@@ -321,7 +375,7 @@ class StreamRunner:
             received_at_ns=received_at_ns,
             position=observation.position,
         )
-        await self._sink.publish(record)
+        await self._sink.publish(record, generation=self._generation)
         self.frames_written += 1
         self._counters.frames += 1
         if observation.duplicate:

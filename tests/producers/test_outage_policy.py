@@ -1,0 +1,84 @@
+"""The producers' outage policy: the buffer bound, the stall rule, one log line at each end.  Pure."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ddeflow.client_errors import kafka_error
+from ddeflow.errors import BrokerUnavailableError, ConfigError, KafkaAuthError, KafkaConfigError, KafkaError
+from producers.failures import Verdict, verdict
+from producers.outage import OutageClock, OutagePolicy, SendBuffer, is_stalled, record_size
+
+
+def test_the_buffer_admits_up_to_its_bound_and_one_oversized_record_alone() -> None:
+    buffer = SendBuffer(100)
+    assert buffer.admits(100)
+    buffer.add(60)
+    assert buffer.admits(40) and not buffer.admits(41)
+    buffer.add(40)
+    assert not buffer.admits(1)
+    buffer.remove(60)
+    buffer.remove(40)
+    assert buffer.records == 0 and buffer.bytes == 0
+    assert buffer.admits(10_000)  # alone, an oversized record still goes
+    buffer.add(10_000)
+    assert not buffer.admits(1)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=300), max_size=60))
+def test_admitted_records_never_exceed_the_bound_except_one_alone(sizes: list[int]) -> None:
+    buffer = SendBuffer(256)
+    held: list[int] = []
+    for size in sizes:
+        if buffer.admits(size):
+            buffer.add(size)
+            held.append(size)
+        else:
+            buffer.remove(held.pop(0))  # an acknowledgement makes room
+        assert buffer.bytes <= 256 or len(held) == 1
+        assert buffer.bytes == sum(held) and buffer.records == len(held)
+
+
+def test_record_size_counts_value_key_and_headers() -> None:
+    assert record_size(b"abcd", b"k1", [("source", b"ws"), ("x", b"")]) == 4 + 2 + 6 + 2 + 1
+    assert record_size(b"", None, []) == 0
+
+
+@pytest.mark.parametrize(
+    ("oldest", "now", "stalled"),
+    [(None, 100.0, False), (90.0, 100.0, False), (85.0, 100.0, True), (84.0, 100.0, True)],
+)
+def test_a_record_unacknowledged_for_the_timeout_is_a_stall(oldest: float | None, now: float, stalled: bool) -> None:
+    assert is_stalled(oldest, now, 15.0) is stalled
+
+
+def test_the_clock_reports_one_start_and_one_end_with_the_duration() -> None:
+    clock = OutageClock()
+    assert clock.end(5.0) is None
+    assert clock.begin(10.0) is True
+    assert clock.begin(11.0) is False and clock.begin(20.0) is False  # the same outage, reported again
+    ended = clock.end(32.5)
+    assert ended is not None and ended.duration_s == 22.5 and ended.number == 1
+    assert clock.end(33.0) is None and not clock.active
+    assert clock.begin(40.0) is True
+    second = clock.end(41.0)
+    assert second is not None and second.number == 2 and clock.total_s == 23.5
+
+
+def test_what_heals_and_what_does_not() -> None:
+    assert verdict(BrokerUnavailableError("gone")) is Verdict.RETRY
+    assert verdict(kafka_error(ConnectionRefusedError(111, "refused"), "sending")) is Verdict.RETRY
+    assert verdict(KafkaAuthError("refused credentials")) is Verdict.STOP
+    assert verdict(KafkaConfigError("record too large")) is Verdict.STOP
+    assert verdict(KafkaError("unknown", retriable=False)) is Verdict.STOP
+
+
+def test_the_policy_refuses_nonsense() -> None:
+    with pytest.raises(ConfigError):
+        OutagePolicy(ack_timeout_s=0)
+    with pytest.raises(ConfigError):
+        OutagePolicy(max_buffered_bytes=0)
+    with pytest.raises(ConfigError):
+        SendBuffer(0)
