@@ -57,8 +57,10 @@ _CONFIG: tuple[type[BaseException], ...] = (
     kafka.MessageSizeTooLargeError,
     kafka.UnsupportedCodecError,
 )
-# Not aiokafka errors, but what a dropped socket or an expired wait looks like inside one.
-_TRANSIENT: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError, ConnectionError)
+# What a dropped socket or an expired wait looks like inside an aiokafka error.  aiokafka marks its own
+# KafkaTimeoutError (a send that cannot be queued, metadata or offsets not fetched in time) not retriable,
+# though it is what a broker that is away looks like.
+_TRANSIENT: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError, ConnectionError, kafka.KafkaTimeoutError)
 _RETRIABLE_STATUS = frozenset({408, 429})
 
 

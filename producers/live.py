@@ -97,6 +97,8 @@ class LiveSummary:
     ws_connects: int
     rest_requests: int
     rest_rate_limited: int
+    kafka_outages: int
+    kafka_outage_s: float
 
     def line(self) -> str:
         return (
@@ -106,7 +108,8 @@ class LiveSummary:
             f"{self.gaps_healed} gaps healed; {self.dead_letters} dead letters; "
             f"receipt-to-ack p50 {self.delay_p50_ms:.1f} ms, p99 {self.delay_p99_ms:.1f} ms; "
             f"peak {self.peak_streams} streams, {self.peak_rss_mb:.0f} MB RSS; "
-            f"{self.ws_connects} connects, {self.rest_requests} REST requests ({self.rest_rate_limited} rate limited)"
+            f"{self.ws_connects} connects, {self.rest_requests} REST requests ({self.rest_rate_limited} rate limited); "
+            f"{self.kafka_outages} Kafka outages ({self.kafka_outage_s:.1f} s)"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -214,6 +217,8 @@ class LiveIngest:
             ws_connects=self._ws_gate.attempts,
             rest_requests=self._rest.requests,
             rest_rate_limited=self._rest.rate_limited,
+            kafka_outages=self._sink.outages.count,
+            kafka_outage_s=self._sink.outages.total_s,
         )
 
     def _fail(self, error: BaseException) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ddeflow.backoff import BackoffPolicy
-from ddeflow.errors import ConfigError
+from ddeflow.errors import ConfigError, KafkaAuthError, KafkaError
 
 DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 
@@ -40,6 +40,17 @@ class OutagePolicy:
     def __post_init__(self) -> None:
         if not (self.ack_timeout_s > 0 and self.start_timeout_s > 0 and self.max_buffered_bytes > 0):
             raise ConfigError("the ack and start timeouts and the buffer bound must be > 0")
+
+
+def cured_by_a_fresh_producer(error: KafkaError) -> bool:
+    """Whether discarding the producer and starting another can get past ``error`` from the producer.
+
+    Retriable errors (the broker away) can; so can the producer's own broken state (a
+    sequence the broker no longer accepts after it lost producer state, a bumped epoch),
+    which a new producer id leaves behind.  Refused credentials or ACLs and bad
+    configuration cannot: those are final.
+    """
+    return error.retriable or not isinstance(error, KafkaAuthError | ConfigError)
 
 
 def is_stalled(oldest_sent_at: float | None, now: float, ack_timeout_s: float) -> bool:

@@ -27,7 +27,9 @@ read-back of a topic failed).  Then:
    id) is started until one starts; then ``healthy`` is set and one line says
    the outage is over and how long it lasted.  Refused credentials or ACLs and
    bad configuration end this: ``failure`` is set and ``failed`` fires, and the
-   commands stop.  Those, and nothing retriable, are fatal.
+   commands stop.  Only those are fatal: a non-retriable error of the producer's
+   own state (a sequence the broker no longer accepts) is an outage too, since
+   a fresh producer leaves it behind (``outage.cured_by_a_fresh_producer``).
 
 Why discarding loses nothing and writes nothing twice.  At the moment of the
 outage some records were acknowledged (in the topic), some never left the
@@ -73,8 +75,14 @@ from ddeflow.client_errors import kafka_error
 from ddeflow.dlq import DeadLetter
 from ddeflow.errors import BrokerUnavailableError, KafkaError
 from ddeflow.topics import MAX_RECORD_BYTES
-from producers.failures import Verdict, verdict
-from producers.outage import OutageClock, OutagePolicy, SendBuffer, is_stalled, record_size
+from producers.outage import (
+    OutageClock,
+    OutagePolicy,
+    SendBuffer,
+    cured_by_a_fresh_producer,
+    is_stalled,
+    record_size,
+)
 from producers.progress import Counters, DelayHistogram
 from producers.raw_records import RawRecord
 
@@ -322,7 +330,7 @@ class RawSink:
         return self.generation
 
     def _trouble(self, error: KafkaError) -> None:
-        if verdict(error) is Verdict.RETRY:
+        if cured_by_a_fresh_producer(error):
             self._begin_outage(error)
         else:
             self._fail(error)
@@ -355,7 +363,7 @@ class RawSink:
             try:
                 producer = await self._new_producer()
             except KafkaError as error:
-                if verdict(error) is Verdict.STOP:
+                if not cured_by_a_fresh_producer(error):
                     self._fail(error)
                     return
                 log.debug("Kafka still unavailable: %s", error)

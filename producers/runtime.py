@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
 
 from ddeflow.admin import ensure_topics
+from ddeflow.backoff import backoff_delays
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
-from ddeflow.errors import ConfigError
-from ddeflow.topics import DLQ, derived_topics, raw_topics
+from ddeflow.errors import ConfigError, KafkaError
+from ddeflow.topics import DLQ, TopicSpec, derived_topics, raw_topics
+from producers.failures import Verdict, verdict
 from producers.outage import OutagePolicy
 from producers.raw_sink import RawSink
 from producers.topic_scan import DEFAULT_LOOKBACK_S, TopicScanner
@@ -35,22 +41,13 @@ class Runtime:
     scanner: TopicScanner
 
 
-@asynccontextmanager
-async def open_runtime(
-    settings: Settings, *, lookback_s: float = DEFAULT_LOOKBACK_S, outage: OutagePolicy | None = None
-) -> AsyncIterator[Runtime]:
-    """Create the raw topics and ``dde.dlq`` if missing, start the producer and the scanner.
-
-    On the way out the producer is flushed; a flush failure is raised unless the
-    block is already failing with an error of its own.
-    """
-    options = kafka_options(settings, resolve(settings))
-    prefix = settings.topic_prefix
-    specs = raw_topics(prefix) + [spec for spec in derived_topics(prefix) if spec.name == prefix + DLQ]
+async def _start(
+    options: dict[str, Any], specs: list[TopicSpec], policy: OutagePolicy, lookback_s: float
+) -> tuple[RawSink, TopicScanner]:
     created = await ensure_topics(options, specs)
     if created:
         log.info("created topics: %s", ", ".join(created))
-    sink = RawSink(options, policy=outage)
+    sink = RawSink(options, policy=policy)
     await sink.start()
     scanner = TopicScanner(options, lookback_s=lookback_s)
     try:
@@ -58,6 +55,39 @@ async def open_runtime(
     except BaseException:
         await sink.stop()
         raise
+    return sink, scanner
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, lookback_s: float = DEFAULT_LOOKBACK_S, outage: OutagePolicy | None = None
+) -> AsyncIterator[Runtime]:
+    """Create the raw topics and ``dde.dlq`` if missing, start the producer and the scanner.
+
+    A broker that is away at start is waited for (backoff as in an outage, one line
+    when the wait starts and one when it ends); refused access and bad configuration
+    are raised.  On the way out the producer is flushed; a flush failure is raised
+    unless the block is already failing with an error of its own.
+    """
+    options = kafka_options(settings, resolve(settings))
+    prefix = settings.topic_prefix
+    specs = raw_topics(prefix) + [spec for spec in derived_topics(prefix) if spec.name == prefix + DLQ]
+    policy = outage or OutagePolicy()
+    delays = backoff_delays(policy.backoff, random.Random())
+    waiting_since: float | None = None
+    while True:
+        try:
+            sink, scanner = await _start(options, specs, policy, lookback_s)
+            break
+        except KafkaError as error:
+            if verdict(error) is Verdict.STOP:
+                raise
+            if waiting_since is None:
+                waiting_since = time.monotonic()
+                log.warning("Kafka unavailable at start (%s); waiting for it", error)
+            await asyncio.sleep(next(delays))
+    if waiting_since is not None:
+        log.warning("Kafka reachable after %.1f s", time.monotonic() - waiting_since)
     failing = False
     try:
         yield Runtime(prefix, sink, scanner)

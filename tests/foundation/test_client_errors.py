@@ -31,6 +31,7 @@ def _wrapped(cause: BaseException) -> kafka.KafkaError:
         kafka.RequestTimedOutError(),
         kafka.NotCoordinatorForGroupError(),
         kafka.NodeNotReadyError(),
+        kafka.KafkaTimeoutError(),
         _wrapped(kafka.KafkaConnectionError("broker gone")),
         _wrapped(ConnectionResetError("reset by peer")),
     ],

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from aiokafka import errors as kafka
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ddeflow.client_errors import kafka_error
-from ddeflow.errors import BrokerUnavailableError, ConfigError, KafkaAuthError, KafkaConfigError, KafkaError
+from ddeflow.errors import BrokerUnavailableError, ConfigError, KafkaAuthError, KafkaConfigError
 from producers.failures import Verdict, verdict
-from producers.outage import OutageClock, OutagePolicy, SendBuffer, is_stalled, record_size
+from producers.outage import (
+    OutageClock,
+    OutagePolicy,
+    SendBuffer,
+    cured_by_a_fresh_producer,
+    is_stalled,
+    record_size,
+)
 
 
 def test_the_buffer_admits_up_to_its_bound_and_one_oversized_record_alone() -> None:
@@ -67,12 +75,34 @@ def test_the_clock_reports_one_start_and_one_end_with_the_duration() -> None:
     assert second is not None and second.number == 2 and clock.total_s == 23.5
 
 
-def test_what_heals_and_what_does_not() -> None:
+@pytest.mark.parametrize(
+    "exc",
+    [
+        kafka.KafkaConnectionError("broker gone"),
+        kafka.KafkaTimeoutError(),
+        kafka.NotLeaderForPartitionError(),
+        kafka.OutOfOrderSequenceNumber(),  # the broker lost this producer's state: a new producer id gets past it
+        kafka.InvalidProducerEpoch(),
+    ],
+)
+def test_a_fresh_producer_gets_past_outages_and_its_own_broken_state(exc: Exception) -> None:
+    assert cured_by_a_fresh_producer(kafka_error(exc, "sending"))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [kafka.TopicAuthorizationFailedError(), kafka.SaslAuthenticationFailed(), kafka.RecordTooLargeError()],
+)
+def test_refused_access_and_bad_configuration_are_final(exc: Exception) -> None:
+    error = kafka_error(exc, "sending")
+    assert not cured_by_a_fresh_producer(error)
+    assert verdict(error) is Verdict.STOP
+
+
+def test_an_outage_is_retried_by_the_streams() -> None:
     assert verdict(BrokerUnavailableError("gone")) is Verdict.RETRY
-    assert verdict(kafka_error(ConnectionRefusedError(111, "refused"), "sending")) is Verdict.RETRY
-    assert verdict(KafkaAuthError("refused credentials")) is Verdict.STOP
-    assert verdict(KafkaConfigError("record too large")) is Verdict.STOP
-    assert verdict(KafkaError("unknown", retriable=False)) is Verdict.STOP
+    assert verdict(kafka_error(ConnectionRefusedError(111, "refused"), "reading back")) is Verdict.RETRY
+    assert verdict(KafkaAuthError("refused")) is Verdict.STOP and verdict(KafkaConfigError("bad")) is Verdict.STOP
 
 
 def test_the_policy_refuses_nonsense() -> None:
