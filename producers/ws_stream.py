@@ -23,12 +23,15 @@ Lifecycle of ``StreamRunner.run``:
    ``finish_grace_s``: a reordered tail may still be on its way), then stop.
 5. A refused token (401) or a bad request (400, 404) stops at once: retrying
    cannot help.  So do refused Kafka credentials or ACLs and bad configuration.
-   A Kafka outage (``producers.raw_sink``) disconnects the stream; once the
-   broker is back the stream goes back to step 1, since records handed to the
-   discarded producer may or may not be in the topic.  Anything else (drop, silence, 5xx, normal close before the
-   end) reconnects after an exponential, jittered backoff; a connection that
-   delivered data starts the backoff afresh.  A normal close with no frame at
-   all means the feed has nothing after this position: the stream ends there.
+   Anything else (drop, silence, 5xx, normal close before the end) reconnects
+   after an exponential, jittered backoff; a connection that delivered data
+   starts the backoff afresh.  A normal close with no frame at all means the
+   feed has nothing after this position: the stream ends there.
+6. A Kafka outage (``producers.raw_sink``) disconnects the stream; once the
+   broker is back the stream starts again at step 1, since the records handed
+   to the discarded producer may or may not be in the topic.  A stream counts
+   as done (finished, or closed with nothing more) only once the broker has
+   acknowledged its records.
 
 Why a crash neither skips nor repeats: positions are counted only for frames
 handed to the producer, and what a crash leaves in the topic is a prefix, per
