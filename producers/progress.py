@@ -56,7 +56,7 @@ class Counters:
 
     def __init__(self) -> None:
         self.frames = 0
-        """Data frames written (duplicates and malformed frames included)."""
+        """Data frames written, as acknowledged by the broker (duplicates and malformed frames included)."""
         self.heartbeats = 0
         self.duplicates = 0
         self.reconnects = 0

@@ -63,6 +63,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -198,23 +199,26 @@ class RawSink:
             count = self._partitions[topic] = len(found)
         return count
 
-    async def publish(self, record: RawRecord, *, generation: int | None = None) -> asyncio.Future[Any]:
+    async def publish(
+        self, record: RawRecord, *, generation: int | None = None, frame: bool = False
+    ) -> asyncio.Future[Any]:
         """Hand one raw record to the producer; the future resolves when the broker has it.
 
         With ``generation``: raise ``BrokerUnavailableError`` if an outage has begun
-        since the caller took it (what it published before may be lost).
+        since the caller took it (what it published before may be lost).  A
+        websocket ``frame`` is counted in ``counters.frames`` once the broker has it.
         """
         partition = partition_for(record.key, await self.partitions(record.topic))
-        future = await self._send(record.topic, record.value, record.key, partition, list(record.headers), generation)
-        received_at_ns = record.received_at_ns
-        future.add_done_callback(lambda done: self._acked(done, received_at_ns))
-        return future
+        on_ack = partial(self._acked, received_at_ns=record.received_at_ns, frame=frame)
+        return await self._send(
+            record.topic, record.value, record.key, partition, list(record.headers), generation, on_ack
+        )
 
     async def dead_letter(
         self, topic: str, letter: DeadLetter, *, generation: int | None = None
     ) -> asyncio.Future[Any]:
         partition = None if letter.key is None else partition_for(letter.key, await self.partitions(topic))
-        future = await self._send(topic, letter.value, letter.key, partition, list(letter.headers), generation)
+        future = await self._send(topic, letter.value, letter.key, partition, list(letter.headers), generation, None)
         self.counters.dead_letters += 1
         return future
 
@@ -239,25 +243,48 @@ class RawSink:
         partition: int | None,
         headers: list[tuple[str, bytes]],
         generation: int | None,
+        on_ack: Callable[[asyncio.Future[Any]], None] | None,
     ) -> asyncio.Future[Any]:
         expected = self.generation if generation is None else generation
-        producer = self._started(expected)
+        self._started(expected)
         size = record_size(value, key, headers)
         while not self._buffer.admits(size):
             self._room.clear()
             await self._unless_lost(asyncio.ensure_future(self._room.wait()))
         producer = self._started(expected)
-        send = asyncio.ensure_future(producer.send(topic, value, key=key, partition=partition, headers=headers))
+        # A task, so that the send can be abandoned if it blocks into an outage, and so that a record the
+        # producer took is tracked even when the caller is cancelled just after.
+        handing = asyncio.ensure_future(
+            self._hand_over(
+                producer, expected, size, on_ack, topic, value, key=key, partition=partition, headers=headers
+            )
+        )
         try:
-            future: asyncio.Future[Any] = await self._unless_lost(send)
+            future: asyncio.Future[Any] = await self._unless_lost(handing)
         except AIOKafkaError as exc:
             error = kafka_error(exc, f"Kafka did not take a record for {topic}")
             self._trouble(error)
             raise self._unavailable() from None
-        self._started(expected)  # the outage may have begun as the client took the record
-        self._buffer.add(size)
-        self._sent_at[future] = time.monotonic()
-        future.add_done_callback(partial(self._settled, size=size, generation=expected))
+        self._started(expected)  # the outage may have begun as the producer took the record
+        return future
+
+    async def _hand_over(
+        self,
+        producer: AIOKafkaProducer,
+        generation: int,
+        size: int,
+        on_ack: Callable[[asyncio.Future[Any]], None] | None,
+        topic: str,
+        value: bytes,
+        **send: Any,
+    ) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = await producer.send(topic, value, **send)
+        if generation == self.generation:  # else it went to a discarded producer
+            self._buffer.add(size)
+            self._sent_at[future] = time.monotonic()
+            future.add_done_callback(partial(self._settled, size=size, generation=generation))
+            if on_ack is not None:
+                future.add_done_callback(on_ack)
         return future
 
     async def _unless_lost(self, work: asyncio.Future[Any]) -> Any:
@@ -265,11 +292,14 @@ class RawSink:
         lost = self._lost
         try:
             await asyncio.wait([work, lost], return_when=asyncio.FIRST_COMPLETED)
-        finally:
+        except BaseException:  # the caller is cancelled
             if not work.done():
                 work.cancel()
-                await asyncio.gather(work, return_exceptions=True)
-                raise self._unavailable()
+            raise
+        if not work.done():
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            raise self._unavailable()
         return work.result()
 
     def _settled(self, future: asyncio.Future[Any], *, size: int, generation: int) -> None:
@@ -286,9 +316,11 @@ class RawSink:
         if exc is not None:
             self._trouble(kafka_error(exc, "Kafka did not accept a record"))
 
-    def _acked(self, future: asyncio.Future[Any], received_at_ns: int) -> None:
+    def _acked(self, future: asyncio.Future[Any], *, received_at_ns: int, frame: bool) -> None:
         if not future.cancelled() and future.exception() is None:
             self.delays.record(time.time_ns() - received_at_ns)
+            if frame:
+                self.counters.frames += 1
 
     def _started(self, generation: int) -> AIOKafkaProducer:
         """The producer of ``generation``; raises the fatal failure, or why that generation is over."""

@@ -378,9 +378,8 @@ class StreamRunner:
             received_at_ns=received_at_ns,
             position=observation.position,
         )
-        await self._sink.publish(record, generation=self._generation)
+        await self._sink.publish(record, generation=self._generation, frame=True)
         self.frames_written += 1
-        self._counters.frames += 1
         if observation.duplicate:
             self._counters.duplicates += 1
         if seq is not None and self.target.stream is Stream.ACTIONS:
