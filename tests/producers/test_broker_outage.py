@@ -97,7 +97,9 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
         assert len(began) == 1 and len(back) == 1, output
         duration_s = float(back[0].split("outage of ")[1].split(" s")[0])
         assert OUTAGE_S * 0.5 < duration_s < restarted_after_s + 30, output
-        assert output.strip().splitlines()[-1].endswith(f"1 Kafka outages ({duration_s:.1f} s)"), output
+        summary = output.strip().splitlines()[-1]
+        assert summary.endswith(f"1 Kafka outages ({duration_s:.1f} s)"), output
+        assert int(summary.split(" frames (")[0].rsplit(" ", 1)[-1]) == expected_total  # acknowledged, each once
 
         for sport, topic in zip(SPORTS, topics, strict=True):
             records = await read_topic(settings, topic)
