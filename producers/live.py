@@ -98,7 +98,6 @@ class LiveSummary:
     rest_requests: int
     rest_rate_limited: int
     kafka_outages: int
-    kafka_outage_s: float
 
     def line(self) -> str:
         return (
@@ -109,7 +108,7 @@ class LiveSummary:
             f"receipt-to-ack p50 {self.delay_p50_ms:.1f} ms, p99 {self.delay_p99_ms:.1f} ms; "
             f"peak {self.peak_streams} streams, {self.peak_rss_mb:.0f} MB RSS; "
             f"{self.ws_connects} connects, {self.rest_requests} REST requests ({self.rest_rate_limited} rate limited); "
-            f"{self.kafka_outages} Kafka outages ({self.kafka_outage_s:.1f} s)"
+            f"{self.kafka_outages} Kafka outages"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -217,8 +216,7 @@ class LiveIngest:
             ws_connects=self._ws_gate.attempts,
             rest_requests=self._rest.requests,
             rest_rate_limited=self._rest.rate_limited,
-            kafka_outages=self._sink.outages.count,
-            kafka_outage_s=self._sink.outages.total_s,
+            kafka_outages=self._sink.outage.total,
         )
 
     def _fail(self, error: BaseException) -> None:

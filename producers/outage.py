@@ -1,12 +1,11 @@
-"""Broker outages as the producers see them: how much they hold, when an outage starts, when it ends.  Pure.
+"""Broker outages as the producers see them: what starts one, what a fresh producer cures, what is held.  Pure.
 
 An outage starts when the broker fails a send with an error the Kafka client
 calls retriable, when a send cannot be handed over, or when the oldest record
 handed to the producer has gone unacknowledged for ``ack_timeout_s`` (an
 idempotent aiokafka producer retries a batch without end, so silence is the
 usual symptom).  It ends when a fresh producer has been started against the
-broker.  ``OutageClock`` turns that into exactly one line at each end, the
-second with the duration.
+broker; ``ddeflow.outage.Outage`` logs one line at each end.
 
 ``SendBuffer`` is the explicit bound on what the producers hold while the
 broker does not acknowledge: the bytes (value, key and headers) of every record
@@ -82,40 +81,3 @@ class SendBuffer:
 
 def record_size(value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]) -> int:
     return len(value) + len(key or b"") + sum(len(name) + len(data) for name, data in headers)
-
-
-@dataclass(frozen=True, slots=True)
-class OutageEnded:
-    duration_s: float
-    number: int
-    """1 for the process's first outage."""
-
-
-class OutageClock:
-    """Whether an outage is on, since when, and how many there were."""
-
-    def __init__(self) -> None:
-        self.started_at: float | None = None
-        self.count = 0
-        self.total_s = 0.0
-
-    @property
-    def active(self) -> bool:
-        return self.started_at is not None
-
-    def begin(self, now: float) -> bool:
-        """True when this starts an outage (log it); False when one is already on."""
-        if self.started_at is not None:
-            return False
-        self.started_at = now
-        self.count += 1
-        return True
-
-    def end(self, now: float) -> OutageEnded | None:
-        """The outage that ends now (log it), or None when none was on."""
-        if self.started_at is None:
-            return None
-        duration_s = max(0.0, now - self.started_at)
-        self.started_at = None
-        self.total_s += duration_s
-        return OutageEnded(duration_s, self.count)

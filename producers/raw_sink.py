@@ -12,20 +12,19 @@ the scanner that recovers a stream's position reads the same partition the
 records went to.
 
 Broker outages (``producers.outage`` holds the policy).  An outage starts when a
-send fails with a retriable error, when the oldest unacknowledged record is
-older than ``ack_timeout_s``, or when a caller reports one (``suspect``: a
-read-back of a topic failed).  Then:
+send fails with a retriable error, or when the oldest unacknowledged record is
+older than ``ack_timeout_s``.  Then:
 
-1. One warning line.  ``generation`` is bumped and ``healthy`` cleared: every
+1. One warning line (``ddeflow.outage``).  ``generation`` is bumped and ``healthy`` cleared: every
    ``publish`` and ``flush`` raises ``BrokerUnavailableError`` from now on, also
    those already waiting for buffer room or inside the client, and a caller
    holding an older generation learns that its records may be gone.
-2. The producer is discarded, not flushed: its sender task is cancelled, its
-   connections closed and every record it still held is failed.  Nothing of it
-   can reach the broker after that.
+2. The producer is discarded, not flushed: its sender task is cancelled and its
+   connections closed.  Nothing of it can reach the broker after that; the
+   records it held are no longer counted.
 3. With capped, jittered exponential backoff, a fresh producer (a new producer
    id) is started until one starts; then ``healthy`` is set and one line says
-   the outage is over and how long it lasted.  Refused credentials or ACLs and
+   the outage is over, how long it lasted and how many attempts failed.  Refused credentials or ACLs and
    bad configuration end this: ``failure`` is set and ``failed`` fires, and the
    commands stop.  Only those are fatal: a non-retriable error of the producer's
    own state (a sequence the broker no longer accepts) is an outage too, since
@@ -75,9 +74,9 @@ from ddeflow.backoff import backoff_delays
 from ddeflow.client_errors import kafka_error
 from ddeflow.dlq import DeadLetter
 from ddeflow.errors import BrokerUnavailableError, KafkaError
+from ddeflow.outage import Outage
 from ddeflow.topics import MAX_RECORD_BYTES
 from producers.outage import (
-    OutageClock,
     OutagePolicy,
     SendBuffer,
     cured_by_a_fresh_producer,
@@ -123,7 +122,7 @@ class RawSink:
         self.healthy = asyncio.Event()
         self._lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         """Resolved when the current generation ends (an outage starts)."""
-        self.outages = OutageClock()
+        self.outage = Outage("Kafka")
         self._healer: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self.failure: KafkaError | None = None
@@ -333,7 +332,7 @@ class RawSink:
     def _unavailable(self) -> KafkaError:
         if self.failure is not None:
             return self.failure
-        if self._producer is None and not self.outages.active:
+        if self._producer is None and not self.outage.ongoing:
             return KafkaError("the raw producer is not running")
         return BrokerUnavailableError(
             "Kafka is unavailable: records not acknowledged before the outage were discarded; "
@@ -341,10 +340,6 @@ class RawSink:
         )
 
     # --- outages ---------------------------------------------------------------------------------
-
-    def suspect(self, error: KafkaError) -> None:
-        """Another client (the topic scanner) failed with ``error``: an outage if retriable, else fatal."""
-        self._trouble(error)
 
     async def wait_healthy(self) -> int:
         """Wait for the end of the outage (raise the fatal failure if it cannot heal); the new generation."""
@@ -368,12 +363,12 @@ class RawSink:
             self._fail(error)
 
     def _begin_outage(self, cause: KafkaError) -> None:
-        if self.failure is not None or not self.outages.begin(time.monotonic()):
+        if self.failure is not None or self.outage.ongoing:
             return
+        message = self.outage.failed(time.monotonic(), str(cause))
         log.warning(
-            "Kafka outage: %s; ingestion paused, %d unacknowledged records (%d bytes) discarded, "
-            "to be fetched again from the feed",
-            cause,
+            "%s; ingestion paused, %d unacknowledged records (%d bytes) discarded, to be fetched again from the feed",
+            message,
             self._buffer.records,
             self._buffer.bytes,
         )
@@ -398,18 +393,16 @@ class RawSink:
                 if not cured_by_a_fresh_producer(error):
                     self._fail(error)
                     return
+                self.outage.failed(time.monotonic(), str(error))
                 log.debug("Kafka still unavailable: %s", error)
                 continue
             break
         self._producer = producer
         self._lost = asyncio.get_running_loop().create_future()
         self.healthy.set()
-        ended = self.outages.end(time.monotonic())
-        if ended is not None:
-            log.warning(
-                "Kafka is back after an outage of %.1f s; streams resume from what the topics hold",
-                ended.duration_s,
-            )
+        message = self.outage.healthy(time.monotonic())
+        if message:
+            log.warning("%s; streams resume from what the topics hold", message)
 
     async def _watch(self) -> None:
         """Declare an outage when the oldest unacknowledged record has waited ``ack_timeout_s``."""

@@ -18,6 +18,7 @@ from ddeflow.backoff import backoff_delays
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import ConfigError, KafkaError
+from ddeflow.outage import Outage
 from ddeflow.topics import DLQ, TopicSpec, derived_topics, raw_topics
 from producers.failures import Verdict, verdict
 from producers.outage import OutagePolicy
@@ -74,7 +75,7 @@ async def open_runtime(
     specs = raw_topics(prefix) + [spec for spec in derived_topics(prefix) if spec.name == prefix + DLQ]
     policy = outage or OutagePolicy()
     delays = backoff_delays(policy.backoff, random.Random())
-    waiting_since: float | None = None
+    waiting = Outage("Kafka")
     while True:
         try:
             sink, scanner = await _start(options, specs, policy, lookback_s)
@@ -82,12 +83,11 @@ async def open_runtime(
         except KafkaError as error:
             if verdict(error) is Verdict.STOP:
                 raise
-            if waiting_since is None:
-                waiting_since = time.monotonic()
-                log.warning("Kafka unavailable at start (%s); waiting for it", error)
+            if message := waiting.failed(time.monotonic(), f"at start: {error}"):
+                log.warning("%s", message)
             await asyncio.sleep(next(delays))
-    if waiting_since is not None:
-        log.warning("Kafka reachable after %.1f s", time.monotonic() - waiting_since)
+    if message := waiting.healthy(time.monotonic()):
+        log.warning("%s", message)
     failing = False
     try:
         yield Runtime(prefix, sink, scanner)

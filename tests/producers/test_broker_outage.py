@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaTimeoutError
 
 from dde.sports import Sport
 from ddeflow.config import Settings, load_settings
@@ -34,12 +35,15 @@ SPORTS = ("basketball", "volleyball")
 
 
 async def _written(settings: Settings, topics: list[str]) -> int:
-    consumer = AIOKafkaConsumer(**kafka_options(settings, resolve(settings)), group_id=None, request_timeout_ms=5000)
+    """Records in ``topics`` so far; 0 while they are being created (their partitions may have no leader yet)."""
+    consumer = AIOKafkaConsumer(**kafka_options(settings, resolve(settings)), group_id=None)
     await consumer.start()
     try:
         existing = await consumer.topics()
         tps = [TopicPartition(t, p) for t in topics if t in existing for p in range(RAW_PARTITIONS)]
         return sum((await consumer.end_offsets(tps)).values()) if tps else 0
+    except KafkaTimeoutError:
+        return 0
     finally:
         await consumer.stop()
 
@@ -92,13 +96,13 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
         output = log_path.read_text()
         assert process.returncode == 0, output
         assert at_stop < expected_total * 3 // 4, "the outage must come mid-stream"
-        began = [line for line in output.splitlines() if "Kafka outage:" in line]
-        back = [line for line in output.splitlines() if "Kafka is back after an outage of" in line]
-        assert len(began) == 1 and len(back) == 1, output
-        duration_s = float(back[0].split("outage of ")[1].split(" s")[0])
+        began = [line for line in output.splitlines() if "Kafka outage started:" in line]
+        over = [line for line in output.splitlines() if "Kafka outage over after" in line]
+        assert len(began) == 1 and len(over) == 1, output
+        duration_s = float(over[0].split("over after ")[1].split(" s")[0])
         assert OUTAGE_S * 0.5 < duration_s < restarted_after_s + 30, output
         summary = output.strip().splitlines()[-1]
-        assert summary.endswith(f"1 Kafka outages ({duration_s:.1f} s)"), output
+        assert summary.endswith("; 1 Kafka outages"), output
         assert int(summary.split(" frames (")[0].rsplit(" ", 1)[-1]) == expected_total  # acknowledged, each once
 
         for sport, topic in zip(SPORTS, topics, strict=True):

@@ -1,4 +1,4 @@
-"""The producers' outage policy: the buffer bound, the stall rule, one log line at each end.  Pure."""
+"""The producers' outage policy: the buffer bound, the stall rule, what a fresh producer cures.  Pure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from ddeflow.client_errors import kafka_error
 from ddeflow.errors import BrokerUnavailableError, ConfigError, KafkaAuthError, KafkaConfigError
 from producers.failures import Verdict, verdict
 from producers.outage import (
-    OutageClock,
     OutagePolicy,
     SendBuffer,
     cured_by_a_fresh_producer,
@@ -60,19 +59,6 @@ def test_record_size_counts_value_key_and_headers() -> None:
 )
 def test_a_record_unacknowledged_for_the_timeout_is_a_stall(oldest: float | None, now: float, stalled: bool) -> None:
     assert is_stalled(oldest, now, 15.0) is stalled
-
-
-def test_the_clock_reports_one_start_and_one_end_with_the_duration() -> None:
-    clock = OutageClock()
-    assert clock.end(5.0) is None
-    assert clock.begin(10.0) is True
-    assert clock.begin(11.0) is False and clock.begin(20.0) is False  # the same outage, reported again
-    ended = clock.end(32.5)
-    assert ended is not None and ended.duration_s == 22.5 and ended.number == 1
-    assert clock.end(33.0) is None and not clock.active
-    assert clock.begin(40.0) is True
-    second = clock.end(41.0)
-    assert second is not None and second.number == 2 and clock.total_s == 23.5
 
 
 @pytest.mark.parametrize(
