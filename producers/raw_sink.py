@@ -11,24 +11,28 @@ is chosen here (``partition_for``: Kafka's default murmur2 of the key) so that
 the scanner that recovers a stream's position reads the same partition the
 records went to.
 
-Broker outages (``producers.outage`` holds the policy).  An outage starts when a
-send fails with a retriable error, or when the oldest unacknowledged record is
-older than ``ack_timeout_s``.  Then:
+Broker outages (``producers.outage`` holds the policy).  A blip shorter than
+``ack_timeout_s`` is no outage: aiokafka retries the batch in place, with the
+same producer id and sequence numbers, so the broker drops a repeat.  An outage
+starts when a send fails with a retriable error, or when the oldest
+unacknowledged record is older than ``ack_timeout_s``.  Then:
 
-1. One warning line (``ddeflow.outage``).  ``generation`` is bumped and ``healthy`` cleared: every
-   ``publish`` and ``flush`` raises ``BrokerUnavailableError`` from now on, also
-   those already waiting for buffer room or inside the client, and a caller
-   holding an older generation learns that its records may be gone.
+1. One warning line (``ddeflow.outage``).  ``generation`` is bumped and
+   ``healthy`` cleared: every ``publish`` and ``flush`` raises
+   ``BrokerUnavailableError`` from now on, also those already waiting for
+   buffer room or inside the client, and a caller holding an older generation
+   learns that its records may be gone.
 2. The producer is discarded, not flushed: its sender task is cancelled and its
    connections closed.  Nothing of it can reach the broker after that; the
-   records it held are no longer counted.
+   records it held are no longer counted against the buffer.
 3. With capped, jittered exponential backoff, a fresh producer (a new producer
    id) is started until one starts; then ``healthy`` is set and one line says
-   the outage is over, how long it lasted and how many attempts failed.  Refused credentials or ACLs and
-   bad configuration end this: ``failure`` is set and ``failed`` fires, and the
-   commands stop.  Only those are fatal: a non-retriable error of the producer's
-   own state (a sequence the broker no longer accepts) is an outage too, since
-   a fresh producer leaves it behind (``outage.cured_by_a_fresh_producer``).
+   the outage is over, how long it lasted and how many attempts failed.
+   Refused credentials or ACLs and bad configuration end this: ``failure`` is
+   set and ``failed`` fires, and the commands stop.  Only those are fatal: a
+   non-retriable error of the producer's own state (a sequence the broker no
+   longer accepts) is an outage too, since a fresh producer leaves it behind
+   (``outage.cured_by_a_fresh_producer``).
 
 Why discarding loses nothing and writes nothing twice.  At the moment of the
 outage some records were acknowledged (in the topic), some never left the
