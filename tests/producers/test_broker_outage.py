@@ -2,6 +2,7 @@
 
 The broker is stopped mid-stream for ~15 s plus its own stop and start, and started again; the command does
 not exit, and afterwards every raw topic holds exactly the frames the simulator served, each once, in order.
+An ``ingest file`` started while the broker is down waits for it, then publishes its file.
 The broker is this test's own (a private embedded stack, as in the processors' broker-restart test), so
 stopping it disturbs no other test.
 """
@@ -25,10 +26,11 @@ from ddeflow.local import processes
 from ddeflow.local.stack import LocalStack
 from ddeflow.topics import RAW_PARTITIONS
 from producers.raw_records import Source, Stream, raw_topic
+from simulator.server import Simulator
 from tests.infra import local_stack_settings
 from tests.producers.support import Match, make_matches, of_fixture, read_topic, simulator, subprocess_env
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 OUTAGE_S = 15.0
 SPORTS = ("basketball", "volleyball")
@@ -48,6 +50,17 @@ async def _written(settings: Settings, topics: list[str]) -> int:
         await consumer.stop()
 
 
+async def _ingest_file_during_the_outage(
+    settings: Settings, sim: Simulator, match: Match, log_path: Path
+) -> asyncio.subprocess.Process:
+    with log_path.open("wb") as log_file:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ddeflow.cli", "ingest", "file", str(match.directory / "actions.jsonl"),
+            "--sport", match.sport.value,
+            env=subprocess_env(settings, sim), stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+
+
 async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothing(
     tmp_path: Path, gen_cache: Path
 ) -> None:
@@ -57,6 +70,8 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
     expected_total = sum(len(m.actions()) for m in matches)
     stack = LocalStack(local_stack_settings(tmp_path / "stack"))
     log_path = tmp_path / "ingest.log"
+    file_log_path = tmp_path / "ingest-file.log"
+    saved = matches[0]  # also published from its file, under a topic prefix of its own
     try:
         info = await asyncio.to_thread(stack.up)
         settings = load_settings(
@@ -66,6 +81,8 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
             DDEFLOW_HOME=str(tmp_path / "home"),
         )
         topics = [raw_topic(settings.topic_prefix, Sport(s), Stream.ACTIONS) for s in SPORTS]
+        file_settings = settings.model_copy(update={"topic_prefix": "outagefile."})
+        file_process: asyncio.subprocess.Process | None = None
         # Each match plays out over about 60 s, so the outage falls in the middle of all four.
         async with simulator(tmp_path / "data", time_scale=0.008, heartbeat_s=1.0) as sim:
             with log_path.open("wb") as log_file:
@@ -83,16 +100,19 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
                     state = json.loads(stack.layout.state_file.read_text())
                     assert await asyncio.to_thread(processes.stop, state["kafka_pid"], stack.layout.marker("kafka"))
                     stopped_at = time.monotonic()
+                    file_process = await _ingest_file_during_the_outage(file_settings, sim, saved, file_log_path)
                     await asyncio.sleep(OUTAGE_S)
                     assert process.returncode is None, log_path.read_text()
                     await asyncio.to_thread(stack.up)  # the same ports and data
                     restarted_after_s = time.monotonic() - stopped_at
                     async with asyncio.timeout(180):
                         await process.wait()
+                        await file_process.wait()
                 finally:
-                    if process.returncode is None:
-                        process.kill()
-                        await process.wait()
+                    for running in (process, file_process):
+                        if running is not None and running.returncode is None:
+                            running.kill()
+                            await running.wait()
         output = log_path.read_text()
         assert process.returncode == 0, output
         assert at_stop < expected_total * 3 // 4, "the outage must come mid-stream"
@@ -113,5 +133,14 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
                 assert [r.value for r in held] == expected, f"{sport} {match.fixture_id}"
                 assert [r.headers.position for r in held] == list(range(len(expected)))
                 assert {r.headers.source for r in held} == {Source.WS}
+
+        file_output = file_log_path.read_text()
+        assert file_process is not None and file_process.returncode == 0, file_output
+        assert "Kafka outage started: at start" in file_output and "Kafka outage over after" in file_output
+        from_file = of_fixture(
+            await read_topic(settings, raw_topic("outagefile.", saved.sport, Stream.ACTIONS)), saved.fixture_id
+        )
+        assert sorted(r.value for r in from_file) == sorted(saved.actions())  # each once (in fixtureSeqNum order)
+        assert {r.headers.source for r in from_file} == {Source.FILE}
     finally:
         await asyncio.to_thread(stack.down)
