@@ -56,7 +56,10 @@ class Counters:
 
     def __init__(self) -> None:
         self.frames = 0
-        """Data frames written, as acknowledged by the broker (duplicates and malformed frames included)."""
+        """Data frames acknowledged by the broker (duplicates and malformed frames included).
+
+        A frame appended just as the broker went away is never acknowledged: it is in the topic, uncounted.
+        """
         self.heartbeats = 0
         self.duplicates = 0
         self.reconnects = 0

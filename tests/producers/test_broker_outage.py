@@ -123,7 +123,9 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
         assert OUTAGE_S * 0.5 < duration_s < restarted_after_s + 30, output
         summary = output.strip().splitlines()[-1]
         assert summary.endswith("; 1 Kafka outages"), output
-        assert int(summary.split(" frames (")[0].rsplit(" ", 1)[-1]) == expected_total  # acknowledged, each once
+        # Frames are counted when acknowledged: one the broker appended as it went away is in the topic but was
+        # never acknowledged, so it may go uncounted; none is counted twice.
+        assert at_stop <= int(summary.split(" frames (")[0].rsplit(" ", 1)[-1]) <= expected_total
 
         for sport, topic in zip(SPORTS, topics, strict=True):
             records = await read_topic(settings, topic)
