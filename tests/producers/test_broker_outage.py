@@ -3,14 +3,12 @@
 The broker is stopped mid-stream for ~15 s plus its own stop and start, and started again; the command does
 not exit, and afterwards every raw topic holds exactly the frames the simulator served, each once, in order.
 An ``ingest file`` started while the broker is down waits for it, then publishes its file.
-The broker is this test's own (a private embedded stack, as in the processors' broker-restart test), so
-stopping it disturbs no other test.
+The broker is this test's own (a private embedded stack, Kafka alone), so stopping it disturbs no other test.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from pathlib import Path
@@ -22,7 +20,6 @@ from aiokafka.errors import KafkaTimeoutError
 from dde.sports import Sport
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
-from ddeflow.local import processes
 from ddeflow.local.stack import LocalStack
 from ddeflow.topics import RAW_PARTITIONS
 from producers.raw_records import Source, Stream, raw_topic
@@ -73,7 +70,7 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
     file_log_path = tmp_path / "ingest-file.log"
     saved = matches[0]  # also published from its file, under a topic prefix of its own
     try:
-        info = await asyncio.to_thread(stack.up)
+        info = await asyncio.to_thread(lambda: stack.up(registry=False))  # ingest needs no schemas
         settings = load_settings(
             KAFKA_BOOTSTRAP_SERVERS=info.bootstrap_servers,
             SCHEMA_REGISTRY_URL=info.registry_url,
@@ -97,13 +94,12 @@ async def test_ingest_live_waits_out_a_broker_outage_and_loses_or_repeats_nothin
                         while (at_stop := await _written(settings, topics)) < expected_total // 4:
                             assert process.returncode is None, log_path.read_text()
                             await asyncio.sleep(0.2)
-                    state = json.loads(stack.layout.state_file.read_text())
-                    assert await asyncio.to_thread(processes.stop, state["kafka_pid"], stack.layout.marker("kafka"))
+                    await asyncio.to_thread(stack.stop_broker, 1)  # SIGTERM and a controlled shutdown
                     stopped_at = time.monotonic()
                     file_process = await _ingest_file_during_the_outage(file_settings, sim, saved, file_log_path)
                     await asyncio.sleep(OUTAGE_S)
                     assert process.returncode is None, log_path.read_text()
-                    await asyncio.to_thread(stack.up)  # the same ports and data
+                    await asyncio.to_thread(stack.start_broker, 1)  # the same ports and data
                     restarted_after_s = time.monotonic() - stopped_at
                     async with asyncio.timeout(180):
                         await process.wait()
