@@ -33,11 +33,11 @@ from typing import Any
 
 from dde.sports import Sport
 from ddeflow.config import Settings, load_settings
+from ddeflow.harness.infra import real_infra
 from producers.frames import action_seq
 from producers.raw_records import Stream, raw_topic
 from simulator.generator import generate
 from simulator.server import SimulatorConfig, run_simulator
-from tests.infra import real_infra
 from tests.producers.support import read_topic
 
 TOKEN = "bench-token-5d1e"

@@ -55,11 +55,11 @@ from ddeflow.admin import ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.harness.infra import real_infra
+from ddeflow.harness.worker_process import group_members, group_progress, group_state
 from ddeflow.registry import SchemaRegistry
 from producers.raw_records import HEADER_RECEIVED_AT, Source, element_record
 from simulator.generator import SPORTS, generate
-from tests.infra import real_infra
-from tests.processors.integration.kafka_io import group_members, group_progress, group_state
 from tests.processors.integration.plan import Delivery, Match, build_plan, load_matches
 
 PASSTHROUGH_GROUP = "bench-passthrough"
