@@ -14,6 +14,7 @@ drop_probability           0..1    before each data frame, drop the connection w
 duplicate_probability      0..1    after each data frame, re-send one of the last
                                    ``duplicate_window`` frames with this chance
 duplicate_window           int>=1  how far back a duplicate may reach (default 1: the same frame)
+duplicate_copies           int>=1  how many times a chosen duplicate is re-sent (default 1)
 reorder_window             int>=2  shuffle each run of this many frames that are due together
                                    (never left in order); 0 or 1 is off
 malformed_probability      0..1    send a data frame truncated (invalid JSON) instead of intact
@@ -67,6 +68,7 @@ class FaultSpec:
     drop_probability: float | None = None
     duplicate_probability: float | None = None
     duplicate_window: int | None = None
+    duplicate_copies: int | None = None
     reorder_window: int | None = None
     malformed_probability: float | None = None
     malformed_at: int | None = None
@@ -105,6 +107,7 @@ class Faults:
     drop_probability: float = 0.0
     duplicate_probability: float = 0.0
     duplicate_window: int = 1
+    duplicate_copies: int = 1
     reorder_window: int = 0
     malformed_probability: float = 0.0
     malformed_at: int = -1
@@ -146,6 +149,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "drop_probability": _probability,
     "duplicate_probability": _probability,
     "duplicate_window": _int_at_least(1),
+    "duplicate_copies": _int_at_least(1),
     "reorder_window": _int_at_least(0),
     "malformed_probability": _probability,
     "malformed_at": _int_at_least(0),
@@ -347,10 +351,11 @@ class ConnectionFaults:
             if faults.duplicate_probability > 0 and rng.random() < faults.duplicate_probability:
                 reach = min(len(self._recent), faults.duplicate_window)
                 dup_index, dup_data = self._recent[-1 - rng.randrange(reach)]
-                injected[FaultKind.DUPLICATE] += 1
-                if emit(Emit(dup_data, dup_index, FaultKind.DUPLICATE)):
-                    injected[FaultKind.DROP] += 1
-                    return Plan(tuple(emits), True, injected)
+                for _ in range(faults.duplicate_copies):
+                    injected[FaultKind.DUPLICATE] += 1
+                    if emit(Emit(dup_data, dup_index, FaultKind.DUPLICATE)):
+                        injected[FaultKind.DROP] += 1
+                        return Plan(tuple(emits), True, injected)
         return Plan(tuple(emits), False, injected)
 
 

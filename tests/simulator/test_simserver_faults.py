@@ -132,6 +132,20 @@ def test_duplicate_every_frame() -> None:
     assert plan.emits[0].data == plan.emits[1].data
 
 
+def test_duplicate_copies_deliver_every_frame_three_times() -> None:
+    plan = ConnectionFaults(random.Random(1)).plan(events(3), Faults(duplicate_probability=1.0, duplicate_copies=2))
+    assert [e.event_index for e in plan.emits] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert [e.fault for e in plan.emits] == [None, FaultKind.DUPLICATE, FaultKind.DUPLICATE] * 3
+    assert plan.injected[FaultKind.DUPLICATE] == 6
+
+
+def test_duplicate_copies_count_toward_the_drop_limit() -> None:
+    faults = Faults(duplicate_probability=1.0, duplicate_copies=2, drop_after_packets=4)
+    plan = ConnectionFaults(random.Random(1)).plan(events(5), faults)
+    assert [e.event_index for e in plan.emits] == [0, 0, 0, 1]
+    assert plan.drop
+
+
 def test_duplicate_window_reaches_back() -> None:
     conn = ConnectionFaults(random.Random(7))
     plan = conn.plan(events(200), Faults(duplicate_probability=1.0, duplicate_window=3))
