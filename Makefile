@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install jars lint test test-fast demo bench up down status clean
+.PHONY: help install jars lint test test-fast demo bench chaos up down status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ bench: install jars ## the benchmarks (numbers, not pass/fail): generator, simul
 	$(BIN)/python -m scripts.bench_simulator_streams --fixtures 200 --streams 1000 --packets 400
 	$(BIN)/python -m scripts.bench_ingest_live --per-sport 50 --time-scale 0.004 --stagger-s 0.2
 	$(BIN)/python -m scripts.bench_process --fixtures 40 --rate 300 --live-s 30
+
+chaos: install jars ## the chaos suite: the pipeline under 9 kinds of fault vs an uninterrupted run (chaos-report.json)
+	$(BIN)/python -m ddeflow.chaos --profile full --json chaos-report.json
 
 up: install jars ## ddeflow local up
 	$(BIN)/ddeflow local up

@@ -1,0 +1,273 @@
+"""One chaos run: the simulator, ``ingest live`` and ``ddeflow process`` as subprocesses under a topic prefix of
+their own, a fault injected while they work, then everything the worker committed read back.
+
+The run ends when ``ingest live --until-finished`` has ended (every match over and healed by REST), the
+fault is done, and the processors' group has no lag with all the workers the run expects; then the workers
+are stopped with SIGTERM and the derived topics are read with ``read_committed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dde.sports import Sport
+from ddeflow.chaos.children import Child
+from ddeflow.chaos.cluster import Cluster
+from ddeflow.chaos.probe import ProgressProbe, sample_until
+from ddeflow.chaos.records import Comparable, comparable
+from ddeflow.chaos.recovery import Sample
+from ddeflow.config import Settings, load_settings
+from ddeflow.harness.derived import read_derived
+from ddeflow.harness.worker_process import WorkerProcess, worker_env
+from ddeflow.local.processes import free_port, port_in_use
+
+SIMULATOR_START_TIMEOUT_S = 30.0
+CATCH_UP_TIMEOUT_S = 180.0
+WORKER_STOP_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """The matches every run of a suite streams, and how the simulator plays them."""
+
+    data_dir: Path
+    time_scale: float
+    live_s: float
+    """How long the longest match plays, at this time scale."""
+    go_live_s: float = 3.0
+    seed: int = 7
+
+    def at(self, fraction: float) -> float:
+        """Seconds after the simulator started at which ``fraction`` of the longest match has played."""
+        return self.go_live_s + fraction * self.live_s
+
+
+@dataclass
+class FaultMark:
+    """One fault of a run: when it struck and when its cause was gone (seconds since the simulator started)."""
+
+    what: str
+    at_s: float
+    repaired_at_s: float | None = None
+    workers_after: int = 1
+
+
+@dataclass
+class Run:
+    """A run in progress, as a scenario's fault sees it."""
+
+    settings: Settings
+    cluster: Cluster
+    feed: Feed
+    log_dir: Path
+    simulator: Child
+    ingest: Child
+    workers: list[WorkerProcess]
+    """The workers running now."""
+    started: float = 0.0
+    every_worker: list[WorkerProcess] = field(default_factory=list)
+    faults: list[FaultMark] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Unplanned trouble: a process that exited on its own, a run that never caught up."""
+    _incarnations: int = 0
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+    async def until(self, at_s: float) -> None:
+        """Sleep until ``at_s`` seconds after the simulator started."""
+        await asyncio.sleep(max(0.0, at_s - self.now()))
+
+    def mark(self, what: str, *, workers_after: int | None = None) -> FaultMark:
+        fault = FaultMark(what, self.now(), workers_after=len(self.workers) if workers_after is None else workers_after)
+        self.faults.append(fault)
+        return fault
+
+    def repaired(self, fault: FaultMark) -> None:
+        fault.repaired_at_s = self.now()
+
+    async def start_worker(self) -> WorkerProcess:
+        self._incarnations += 1
+        worker = WorkerProcess(self.settings, self.log_dir, f"worker-{self._incarnations}")
+        await worker.start()
+        self.workers.append(worker)
+        self.every_worker.append(worker)
+        return worker
+
+    async def kill_worker(self, index: int = 0) -> None:
+        worker = self.workers.pop(index)
+        await worker.killed()
+
+    async def restart_ingest(self) -> None:
+        await self.ingest.kill()
+        self.ingest = ingest_child(self.settings, self.simulator, self.log_dir, self.ingest_token, self._next_name())
+        await self.ingest.start()
+
+    def _next_name(self) -> str:
+        self._incarnations += 1
+        return f"ingest-{self._incarnations}"
+
+    @property
+    def ingest_token(self) -> str:
+        return self.simulator.env["DDE_AUTH_TOKEN"]
+
+
+Fault = Callable[[Run], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    prefix: str
+    derived: Comparable
+    samples: tuple[Sample, ...]
+    faults: tuple[FaultMark, ...]
+    problems: tuple[str, ...]
+    duration_s: float
+    worker_logs: tuple[Path, ...]
+
+
+def run_settings(cluster: Cluster, home: Path, tag: str) -> Settings:
+    return load_settings(
+        KAFKA_BOOTSTRAP_SERVERS=cluster.bootstrap_servers,
+        SCHEMA_REGISTRY_URL=cluster.registry_url,
+        DDEFLOW_TOPIC_PREFIX=f"chaos-{tag}-{uuid.uuid4().hex[:8]}.",
+        DDEFLOW_HOME=str(home),
+    )
+
+
+def simulator_child(feed: Feed, settings: Settings, log_dir: Path, faults: tuple[str, ...]) -> tuple[Child, int]:
+    port = free_port()
+    schedule = log_dir / "schedule.json"
+    fixtures = sorted(p.name for sport in Sport for p in (feed.data_dir / sport.value).glob("*") if p.is_dir())
+    log_dir.mkdir(parents=True, exist_ok=True)
+    schedule.write_text(json.dumps(dict.fromkeys(fixtures, feed.go_live_s)), encoding="utf-8")
+    env = worker_env(settings)
+    env["DDE_AUTH_TOKEN"] = secrets.token_urlsafe(18)
+    args = [
+        "simulate", "--data", str(feed.data_dir), "--port", str(port), "--time-scale", str(feed.time_scale),
+        "--schedule", str(schedule), "--seed", str(feed.seed), "--heartbeat-s", "1", "--rate-limit", "0",
+    ]  # fmt: skip
+    for fault in faults:
+        args += ["--fault", fault]
+    return Child("simulator", tuple(args), env, log_dir), port
+
+
+def ingest_child(settings: Settings, simulator: Child, log_dir: Path, token: str, name: str) -> Child:
+    port = simulator.args[simulator.args.index("--port") + 1]
+    env = worker_env(settings)
+    env.update(
+        DDE_AUTH_TOKEN=token,
+        DDE_STREAMS_URL=f"ws://127.0.0.1:{port}",
+        DDE_API_URL=f"http://127.0.0.1:{port}",
+    )
+    args = [
+        "ingest", "live", *[arg for sport in Sport for arg in ("--sport", sport.value)], "--stream", "both",
+        "--until-finished", "--poll-interval-s", "1", "--lead-s", "30", "--progress-interval-s", "5",
+        "--max-requests-per-s", "20", "--backoff-max-s", "2",
+    ]  # fmt: skip
+    return Child(name, tuple(args), env, log_dir)
+
+
+async def _wait_listening(simulator: Child, port: int) -> None:
+    deadline = time.monotonic() + SIMULATOR_START_TIMEOUT_S
+    while not await asyncio.to_thread(port_in_use, port):
+        if not simulator.running or time.monotonic() > deadline:
+            raise RuntimeError(f"the simulator did not start: {simulator.tail()}")
+        await asyncio.sleep(0.1)
+
+
+async def _catch_up(run: Run, probe: ProgressProbe, timeout_s: float) -> bool:
+    """Wait until the group has every running worker and no lag, twice in a row."""
+    deadline = time.monotonic() + timeout_s
+    streak = 0
+    while time.monotonic() < deadline:
+        sample = await probe.sample(run.now())
+        streak = streak + 1 if sample.lag == 0 and sample.members == len(run.workers) else 0
+        if streak >= 2:
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+async def run_pipeline(
+    cluster: Cluster,
+    feed: Feed,
+    work_dir: Path,
+    tag: str,
+    *,
+    simulator_faults: tuple[str, ...] = (),
+    workers: int = 1,
+    fault: Fault | None = None,
+    timeout_s: float = 600.0,
+) -> RunResult:
+    began = time.monotonic()
+    log_dir = work_dir / "logs"
+    settings = run_settings(cluster, work_dir / "home", tag)
+    simulator, port = simulator_child(feed, settings, log_dir, simulator_faults)
+    run = Run(settings, cluster, feed, log_dir, simulator, Child("ingest-0", (), {}, log_dir), [])
+    probe = ProgressProbe(settings)
+    samples: list[Sample] = []
+    sampling_done = asyncio.Event()
+    sampler: asyncio.Task[None] | None = None
+    try:
+        await simulator.start()
+        await _wait_listening(simulator, port)
+        run.started = time.monotonic()
+        for _ in range(workers):
+            await run.start_worker()
+        run.ingest = ingest_child(settings, simulator, log_dir, run.ingest_token, "ingest-0")
+        await run.ingest.start()
+        sampler = asyncio.create_task(sample_until(probe, run.started, samples, sampling_done))
+        if fault is not None:
+            await asyncio.wait_for(fault(run), timeout_s)
+        code = await run.ingest.wait(max(1.0, timeout_s - (time.monotonic() - began)))
+        if code is None:
+            run.problems.append(f"ingest live still running after {timeout_s:.0f} s: {run.ingest.tail(600)!r}")
+        elif code != 0:
+            run.problems.append(f"ingest live exited {code}: {run.ingest.tail(600)!r}")
+        for worker in run.workers:
+            if worker.process is not None and worker.process.returncode is not None:
+                run.problems.append(f"{worker.name} exited {worker.process.returncode} on its own: {worker.tail(600)}")
+        if not await _catch_up(run, probe, CATCH_UP_TIMEOUT_S):
+            run.problems.append(f"the processors did not catch up within {CATCH_UP_TIMEOUT_S:.0f} s after ingest ended")
+        sampling_done.set()
+        await sampler
+        for worker in run.workers:
+            if worker.process is not None and worker.process.returncode is None:
+                worker.process.terminate()
+                try:
+                    stopped = await worker.wait(WORKER_STOP_TIMEOUT_S)
+                except AssertionError as exc:
+                    run.problems.append(str(exc))
+                else:
+                    if stopped != 0:
+                        run.problems.append(f"{worker.name} exited {stopped} on SIGTERM: {worker.tail(600)}")
+        derived = comparable(await read_derived(settings))
+    finally:
+        sampling_done.set()
+        if sampler is not None and not sampler.done():
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
+        await probe.close()
+        for worker in run.every_worker:
+            await worker.killed()
+        await run.ingest.kill()
+        await simulator.stop()
+    return RunResult(
+        settings.topic_prefix,
+        derived,
+        tuple(samples),
+        tuple(run.faults),
+        tuple(run.problems),
+        time.monotonic() - began,
+        tuple(w.stdout_path for w in run.every_worker),
+    )

@@ -1,0 +1,128 @@
+"""The faults of the chaos suite, one per scenario, each timed as a fraction of the longest match.
+
+A continuous fault (the simulator's) has no moment to recover from; the others mark when they
+struck and when their cause was gone, for the recovery times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from ddeflow.chaos.pipeline import Fault, Run
+
+WORKER_KILLS = 5
+INGEST_KILLS = 2
+BROKER_DOWN_S = 30.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    number: int
+    name: str
+    title: str
+    fault: Fault | None = None
+    simulator_faults: tuple[str, ...] = ()
+    workers: int = 1
+    needs_stack: bool = False
+    """Breaks the broker or registry: only with the embedded stack this process started."""
+    gap: str | None = None
+    """Why the scenario cannot run yet (reported as a gap, never as a pass)."""
+
+    @property
+    def continuous(self) -> bool:
+        """The fault lasts the whole run (the simulator's), so there is no moment to recover from."""
+        return bool(self.simulator_faults)
+
+
+async def _kill_worker_repeatedly(run: Run) -> None:
+    for n in range(WORKER_KILLS):
+        await run.until(run.feed.at(0.1 + 0.15 * n))
+        fault = run.mark(f"worker SIGKILL {n + 1}/{WORKER_KILLS}")
+        await run.kill_worker(0)
+        await run.start_worker()
+        run.repaired(fault)
+
+
+async def _kill_broker(run: Run) -> None:
+    control = run.cluster.control()
+    await run.until(run.feed.at(0.3))
+    fault = run.mark("broker SIGKILL, then restarted")
+    await control.kill("kafka")
+    await control.up()
+    run.repaired(fault)
+
+
+async def _broker_down(run: Run) -> None:
+    control = run.cluster.control()
+    await run.until(run.feed.at(0.2))
+    fault = run.mark(f"broker stopped for {BROKER_DOWN_S:.0f} s")
+    await control.stop("kafka")
+    await asyncio.sleep(BROKER_DOWN_S)
+    await control.up()
+    run.repaired(fault)
+
+
+async def _restart_registry(run: Run) -> None:
+    control = run.cluster.control()
+    await run.until(run.feed.at(0.3))
+    fault = run.mark("registry stopped and started")
+    await control.stop("registry")
+    await control.up()
+    run.repaired(fault)
+
+
+async def _kill_ingest_repeatedly(run: Run) -> None:
+    for n, fraction in enumerate((0.25, 0.6)[:INGEST_KILLS]):
+        await run.until(run.feed.at(fraction))
+        fault = run.mark(f"ingest live SIGKILL {n + 1}/{INGEST_KILLS}, restarted")
+        await run.restart_ingest()
+        run.repaired(fault)
+
+
+async def _kill_one_of_two_workers(run: Run) -> None:
+    await run.until(run.feed.at(0.35))
+    fault = run.mark("one of two workers SIGKILL", workers_after=1)
+    await run.kill_worker(0)
+    run.repaired(fault)
+
+
+CONTROL = Scenario(0, "control", "no fault: a second uninterrupted run")
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(1, "worker-kill", f"the worker SIGKILLed {WORKER_KILLS} times", _kill_worker_repeatedly),
+    Scenario(2, "broker-kill", "the broker SIGKILLed and restarted mid-stream", _kill_broker, needs_stack=True),
+    Scenario(
+        3,
+        "broker-down",
+        f"the broker down {BROKER_DOWN_S:.0f} s, ingest and worker running",
+        _broker_down,
+        needs_stack=True,
+    ),
+    Scenario(4, "registry-restart", "the registry restarted mid-stream", _restart_registry, needs_stack=True),
+    Scenario(5, "ws-cuts", "websockets cut every 40 frames", simulator_faults=("drop_after_packets=40",)),
+    Scenario(
+        6,
+        "duplicate-storm",
+        "every frame delivered 3 times",
+        simulator_faults=("duplicate_probability=1,duplicate_copies=2",),
+    ),
+    Scenario(7, "ingest-kill", f"ingest live SIGKILLed {INGEST_KILLS} times", _kill_ingest_repeatedly),
+    Scenario(
+        8, "worker-takeover", "two workers, one SIGKILLed: the survivor takes over", _kill_one_of_two_workers, workers=2
+    ),
+    Scenario(
+        9,
+        "leader-kill",
+        "three brokers, the leader of a busy partition killed",
+        gap="needs `ddeflow local up --brokers 3` and LocalStack broker kill/start/leader lookup, not in main yet",
+    ),
+)
+CI_PROFILE = (1, 5, 6, 7, 8)
+
+
+def by_number(numbers: tuple[int, ...]) -> list[Scenario]:
+    known = {s.number: s for s in (CONTROL, *SCENARIOS)}
+    unknown = [n for n in numbers if n not in known]
+    if unknown:
+        raise ValueError(f"no chaos scenario {unknown}; known: {sorted(known)}")
+    return [known[n] for n in numbers]

@@ -1,0 +1,126 @@
+"""A chaos suite: one golden run, then each scenario's run compared with it and timed to recovery."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ddeflow.chaos.cluster import Cluster
+from ddeflow.chaos.compare import Counts, TopicDiff, compare_runs, total
+from ddeflow.chaos.pipeline import FaultMark, Feed, RunResult, run_pipeline
+from ddeflow.chaos.records import record_counts
+from ddeflow.chaos.recovery import recovery_s
+from ddeflow.chaos.scenarios import Scenario
+from ddeflow.errors import DdeflowError
+
+log = logging.getLogger(__name__)
+
+
+class ChaosError(DdeflowError):
+    """The golden run itself failed, so there is nothing to compare with."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultOutcome:
+    what: str
+    at_s: float
+    repaired_at_s: float | None
+    recovered_after_s: float | None
+    """Fault to caught-up-again; None if the run never caught up."""
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    scenario: Scenario
+    status: str
+    """``clean`` (0 everywhere), ``differs``, ``error`` (the run broke), ``gap`` or ``skipped`` (not run)."""
+    totals: Counts | None
+    topics: tuple[TopicDiff, ...]
+    faults: tuple[FaultOutcome, ...]
+    problems: tuple[str, ...]
+    duration_s: float
+    note: str = ""
+
+    @property
+    def recovery_max_s(self) -> float | None:
+        times = [f.recovered_after_s for f in self.faults]
+        return None if not times or None in times else max(t for t in times if t is not None)
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    golden: RunResult
+    scenarios: tuple[ScenarioOutcome, ...]
+    duration_s: float
+    feed: Feed
+
+    @property
+    def passed(self) -> bool:
+        return all(s.status in ("clean", "gap", "skipped") for s in self.scenarios)
+
+
+def _faults(result: RunResult, golden: RunResult) -> tuple[FaultOutcome, ...]:
+    return tuple(
+        FaultOutcome(mark.what, mark.at_s, mark.repaired_at_s, _recovery(mark, result, golden))
+        for mark in result.faults
+    )
+
+
+def _recovery(mark: FaultMark, result: RunResult, golden: RunResult) -> float | None:
+    if mark.repaired_at_s is None:
+        return None
+    return recovery_s(
+        result.samples,
+        golden.samples,
+        fault_at_s=mark.at_s,
+        repaired_at_s=mark.repaired_at_s,
+        workers=mark.workers_after,
+    )
+
+
+def judge(scenario: Scenario, result: RunResult, golden: RunResult) -> ScenarioOutcome:
+    diffs = tuple(compare_runs(golden.derived, result.derived))
+    totals = total(diffs)
+    status = "error" if result.problems else ("clean" if totals.clean else "differs")
+    return ScenarioOutcome(scenario, status, totals, diffs, _faults(result, golden), result.problems, result.duration_s)
+
+
+def not_run(scenario: Scenario, status: str, note: str) -> ScenarioOutcome:
+    return ScenarioOutcome(scenario, status, None, (), (), (), 0.0, note)
+
+
+async def run_suite(
+    cluster: Cluster, feed: Feed, scenarios: Sequence[Scenario], work_dir: Path, *, timeout_s: float = 600.0
+) -> SuiteOutcome:
+    began = time.monotonic()
+    log.info("golden run: %s", feed)
+    golden = await run_pipeline(cluster, feed, work_dir / "golden", "golden", timeout_s=timeout_s)
+    if golden.problems:
+        raise ChaosError("the golden run did not complete: " + "; ".join(golden.problems))
+    log.info("golden run: %.0f s, %s", golden.duration_s, record_counts(golden.derived))
+    outcomes: list[ScenarioOutcome] = []
+    for scenario in scenarios:
+        if scenario.gap is not None:
+            outcomes.append(not_run(scenario, "gap", scenario.gap))
+            continue
+        if scenario.needs_stack and cluster.stack is None:
+            outcomes.append(not_run(scenario, "skipped", "needs the embedded stack the chaos suite starts itself"))
+            continue
+        log.info("scenario %d: %s", scenario.number, scenario.title)
+        result = await run_pipeline(
+            cluster,
+            feed,
+            work_dir / f"s{scenario.number}-{scenario.name}",
+            f"s{scenario.number}",
+            simulator_faults=scenario.simulator_faults,
+            workers=scenario.workers,
+            fault=scenario.fault,
+            timeout_s=timeout_s,
+        )
+        outcome = judge(scenario, result, golden)
+        log.info("scenario %d: %s %s in %.0f s", scenario.number, outcome.status, outcome.totals, result.duration_s)
+        outcomes.append(outcome)
+    return SuiteOutcome(golden, tuple(outcomes), time.monotonic() - began, feed)
