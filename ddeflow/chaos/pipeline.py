@@ -132,6 +132,10 @@ class RunResult:
     problems: tuple[str, ...]
     duration_s: float
     worker_logs: tuple[Path, ...]
+    raw_records: int
+    """Records in the raw topics at the end."""
+    ingest: dict[str, int]
+    """``ingest live``'s counters (frames, duplicates, reconnects...), summed over its runs that ended."""
 
 
 def run_settings(cluster: Cluster, home: Path, tag: str) -> Settings:
@@ -160,6 +164,23 @@ def simulator_child(feed: Feed, settings: Settings, log_dir: Path, faults: tuple
     return Child("simulator", tuple(args), env, log_dir), port
 
 
+def summary_path(log_dir: Path, ingest_name: str) -> Path:
+    return log_dir / f"{ingest_name}.summary.json"
+
+
+INGEST_COUNTERS = ("frames", "duplicates", "reconnects", "gaps_healed", "dead_letters")
+
+
+def ingest_totals(log_dir: Path) -> dict[str, int]:
+    """The counters of every ``ingest live`` of a run that ended on its own (a killed one writes no summary)."""
+    totals = dict.fromkeys(INGEST_COUNTERS, 0)
+    for path in sorted(log_dir.glob("*.summary.json")):
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        for name in INGEST_COUNTERS:
+            totals[name] += int(summary.get(name, 0))
+    return totals
+
+
 def ingest_child(settings: Settings, simulator: Child, log_dir: Path, token: str, name: str) -> Child:
     port = simulator.args[simulator.args.index("--port") + 1]
     env = worker_env(settings)
@@ -171,7 +192,7 @@ def ingest_child(settings: Settings, simulator: Child, log_dir: Path, token: str
     args = [
         "ingest", "live", *[arg for sport in Sport for arg in ("--sport", sport.value)], "--stream", "both",
         "--until-finished", "--poll-interval-s", "1", "--lead-s", "30", "--progress-interval-s", "5",
-        "--max-requests-per-s", "20", "--backoff-max-s", "2",
+        "--max-requests-per-s", "20", "--backoff-max-s", "2", "--summary-json", str(summary_path(log_dir, name)),
     ]  # fmt: skip
     return Child(name, tuple(args), env, log_dir)
 
@@ -251,6 +272,7 @@ async def run_pipeline(
                     if stopped != 0:
                         run.problems.append(f"{worker.name} exited {stopped} on SIGTERM: {worker.tail(600)}")
         derived = comparable(await read_derived(settings))
+        final = await probe.sample(run.now())
     finally:
         sampling_done.set()
         if sampler is not None and not sampler.done():
@@ -270,4 +292,6 @@ async def run_pipeline(
         tuple(run.problems),
         time.monotonic() - began,
         tuple(w.stdout_path for w in run.every_worker),
+        final.raw or 0,
+        ingest_totals(log_dir),
     )

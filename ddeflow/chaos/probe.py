@@ -59,7 +59,7 @@ class ProgressProbe:
             clients, self._clients = self._clients, None
             await self._close_all(*clients)
 
-    async def _measure(self) -> tuple[int | None, int, int]:
+    async def _measure(self) -> tuple[int | None, int, int, int]:
         committed, raw, admin = await self._open()
         derived: int | None
         try:
@@ -72,16 +72,16 @@ class ProgressProbe:
         responses = await admin.describe_consumer_groups([self._group])
         # DescribeGroups rows: (error_code, group_id, state, protocol_type, protocol, members, ...)
         members = sum(len(row[5]) for response in responses for row in response.groups)
-        return derived, lag, members
+        return derived, lag, members, sum(ends.values())
 
     async def sample(self, at_s: float) -> Sample:
         try:
-            derived, lag, members = await asyncio.wait_for(self._measure(), PROBE_TIMEOUT_S)
+            derived, lag, members, raw = await asyncio.wait_for(self._measure(), PROBE_TIMEOUT_S)
         except Exception as exc:  # any failure of the cluster: an unreadable sample, new clients next time
             log.debug("progress probe failed: %r", exc)
             await self.close()
             return Sample(at_s, None, None, None)
-        return Sample(at_s, derived, lag, members)
+        return Sample(at_s, derived, lag, members, raw)
 
 
 async def sample_until(probe: ProgressProbe, started: float, out: list[Sample], stop: asyncio.Event) -> None:

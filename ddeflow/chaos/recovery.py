@@ -25,6 +25,8 @@ class Sample:
     """Raw records not yet committed by the processors' group."""
     members: int | None
     """Members of the processors' group."""
+    raw: int | None = None
+    """Records in the raw topics."""
 
 
 def golden_progress(golden: Sequence[Sample], at_s: float) -> int:

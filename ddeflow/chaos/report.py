@@ -49,6 +49,8 @@ def scenario_json(outcome: ScenarioOutcome) -> dict[str, Any]:
         "continuous_fault": scenario.continuous,
         "recovery_max_s": _seconds(outcome.recovery_max_s),
         "problems": list(outcome.problems),
+        "raw_records": outcome.raw_records,
+        "ingest": dict(sorted(outcome.ingest.items())),
         "duration_s": _seconds(outcome.duration_s),
     }
 
@@ -65,7 +67,12 @@ def suite_json(suite: SuiteOutcome) -> dict[str, Any]:
             "go_live_s": feed.go_live_s,
             "seed": feed.seed,
         },
-        "golden": {"duration_s": _seconds(suite.golden.duration_s), "records": record_counts(suite.golden.derived)},
+        "golden": {
+            "duration_s": _seconds(suite.golden.duration_s),
+            "records": record_counts(suite.golden.derived),
+            "raw_records": suite.golden.raw_records,
+            "ingest": dict(sorted(suite.golden.ingest.items())),
+        },
         "scenarios": [scenario_json(outcome) for outcome in suite.scenarios],
     }
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ddeflow.chaos.cluster import Cluster
@@ -43,6 +43,8 @@ class ScenarioOutcome:
     problems: tuple[str, ...]
     duration_s: float
     note: str = ""
+    raw_records: int | None = None
+    ingest: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def recovery_max_s(self) -> float | None:
@@ -85,7 +87,17 @@ def judge(scenario: Scenario, result: RunResult, golden: RunResult) -> ScenarioO
     diffs = tuple(compare_runs(golden.derived, result.derived))
     totals = total(diffs)
     status = "error" if result.problems else ("clean" if totals.clean else "differs")
-    return ScenarioOutcome(scenario, status, totals, diffs, _faults(result, golden), result.problems, result.duration_s)
+    return ScenarioOutcome(
+        scenario,
+        status,
+        totals,
+        diffs,
+        _faults(result, golden),
+        result.problems,
+        result.duration_s,
+        raw_records=result.raw_records,
+        ingest=result.ingest,
+    )
 
 
 def not_run(scenario: Scenario, status: str, note: str) -> ScenarioOutcome:
