@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import FrameType
 
 from ddeflow.chaos.cluster import Cluster
 from ddeflow.chaos.data import make_feed
@@ -48,8 +50,13 @@ async def _suite(args: argparse.Namespace, work: Path, cluster: Cluster) -> Suit
     return await run_suite(cluster, feed, by_number(numbers), work)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # so SIGTERM, like Ctrl-C, stops every child process and the stack on its way out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # retries while a broker is down are expected here
     logging.getLogger("httpx").setLevel(logging.WARNING)

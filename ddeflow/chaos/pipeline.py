@@ -30,6 +30,8 @@ from ddeflow.harness.worker_process import WorkerProcess, worker_env
 from ddeflow.local.processes import free_port, port_in_use
 
 SIMULATOR_START_TIMEOUT_S = 30.0
+RESTART_DELAY_S = 1.0
+MAX_RESTARTS = 20
 CATCH_UP_TIMEOUT_S = 180.0
 WORKER_STOP_TIMEOUT_S = 60.0
 
@@ -77,6 +79,10 @@ class Run:
     faults: list[FaultMark] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Unplanned trouble: a process that exited on its own, a run that never caught up."""
+    restarts: int = 0
+    """Processes that exited on their own and were started again (as ``restart: on-failure`` would)."""
+    killed: set[int] = field(default_factory=set)
+    """Pids the fault killed on purpose."""
     _incarnations: int = 0
 
     def now(self) -> float:
@@ -107,9 +113,19 @@ class Run:
         await worker.killed()
 
     async def restart_ingest(self) -> None:
+        """SIGKILL ``ingest live`` and start it again."""
+        if self.ingest.process is not None:
+            self.killed.add(self.ingest.process.pid)
         await self.ingest.kill()
+        await self.start_ingest()
+
+    async def start_ingest(self) -> None:
         self.ingest = ingest_child(self.settings, self.simulator, self.log_dir, self.ingest_token, self._next_name())
         await self.ingest.start()
+
+    def unplanned(self, what: str) -> None:
+        self.problems.append(f"at {self.now():.1f} s: {what}")
+        self.restarts += 1
 
     def _next_name(self) -> str:
         self._incarnations += 1
@@ -136,6 +152,8 @@ class RunResult:
     """Records in the raw topics at the end."""
     ingest: dict[str, int]
     """``ingest live``'s counters (frames, duplicates, reconnects...), summed over its runs that ended."""
+    restarts: int
+    """Processes that exited on their own and were restarted."""
 
 
 def run_settings(cluster: Cluster, home: Path, tag: str) -> Settings:
@@ -205,6 +223,46 @@ async def _wait_listening(simulator: Child, port: int) -> None:
         await asyncio.sleep(0.1)
 
 
+async def _supervise(run: Run, done: asyncio.Event) -> None:
+    """Restart ``ingest live`` and workers that exit on their own (like ``restart: on-failure``), and say so."""
+    while not done.is_set():
+        ingest = run.ingest
+        code = ingest.returncode
+        if code not in (None, 0) and ingest.process is not None and ingest.process.pid not in run.killed:
+            last = ingest.tail(400).strip().splitlines()[-1:] or [""]
+            run.unplanned(f"{ingest.name} exited {code} on its own ({last[0]}); restarted")
+            await asyncio.sleep(RESTART_DELAY_S)
+            await run.start_ingest()
+        for worker in list(run.workers):
+            if worker.process is not None and worker.process.returncode is not None:
+                run.workers.remove(worker)
+                run.unplanned(f"{worker.name} exited {worker.process.returncode} on its own; restarted")
+                await asyncio.sleep(RESTART_DELAY_S)
+                await run.start_worker()
+        if run.restarts > MAX_RESTARTS:
+            run.problems.append(f"more than {MAX_RESTARTS} restarts: no longer restarting")
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), 0.2)
+
+
+async def _injected(run: Run, fault: Fault) -> None:
+    try:
+        await fault(run)
+    except Exception as exc:  # the fault itself failed (e.g. the broker did not come back): the run goes on
+        run.problems.append(f"the fault failed at {run.now():.1f} s: {exc!r}")
+
+
+async def _ingest_finished(run: Run, fault: asyncio.Task[None] | None, timeout_s: float) -> bool:
+    """Wait until the fault is over and the current ``ingest live`` ended with 0 (every match over and healed)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if (fault is None or fault.done()) and run.ingest.returncode == 0:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def _catch_up(run: Run, probe: ProgressProbe, timeout_s: float) -> bool:
     """Wait until the group has every running worker and no lag, twice in a row."""
     deadline = time.monotonic() + timeout_s
@@ -233,32 +291,30 @@ async def run_pipeline(
     log_dir = work_dir / "logs"
     settings = run_settings(cluster, work_dir / "home", tag)
     simulator, port = simulator_child(feed, settings, log_dir, simulator_faults)
-    run = Run(settings, cluster, feed, log_dir, simulator, Child("ingest-0", (), {}, log_dir), [])
+    run = Run(settings, cluster, feed, log_dir, simulator, Child("ingest", (), {}, log_dir), [])
     probe = ProgressProbe(settings)
     samples: list[Sample] = []
     sampling_done = asyncio.Event()
     sampler: asyncio.Task[None] | None = None
+    supervisor: asyncio.Task[None] | None = None
+    injected: asyncio.Task[None] | None = None
+    supervised = asyncio.Event()
     try:
         await simulator.start()
         await _wait_listening(simulator, port)
         run.started = time.monotonic()
         for _ in range(workers):
             await run.start_worker()
-        run.ingest = ingest_child(settings, simulator, log_dir, run.ingest_token, "ingest-0")
-        await run.ingest.start()
+        await run.start_ingest()
         sampler = asyncio.create_task(sample_until(probe, run.started, samples, sampling_done))
-        if fault is not None:
-            await asyncio.wait_for(fault(run), timeout_s)
-        code = await run.ingest.wait(max(1.0, timeout_s - (time.monotonic() - began)))
-        if code is None:
-            run.problems.append(f"ingest live still running after {timeout_s:.0f} s: {run.ingest.tail(600)!r}")
-        elif code != 0:
-            run.problems.append(f"ingest live exited {code}: {run.ingest.tail(600)!r}")
-        for worker in run.workers:
-            if worker.process is not None and worker.process.returncode is not None:
-                run.problems.append(f"{worker.name} exited {worker.process.returncode} on its own: {worker.tail(600)}")
+        supervisor = asyncio.create_task(_supervise(run, supervised))
+        injected = asyncio.create_task(_injected(run, fault)) if fault is not None else None
+        if not await _ingest_finished(run, injected, timeout_s - (time.monotonic() - began)):
+            run.problems.append(f"ingest live did not finish within {timeout_s:.0f} s: {run.ingest.tail(600)!r}")
         if not await _catch_up(run, probe, CATCH_UP_TIMEOUT_S):
             run.problems.append(f"the processors did not catch up within {CATCH_UP_TIMEOUT_S:.0f} s after ingest ended")
+        supervised.set()
+        await supervisor
         sampling_done.set()
         await sampler
         for worker in run.workers:
@@ -275,10 +331,12 @@ async def run_pipeline(
         final = await probe.sample(run.now())
     finally:
         sampling_done.set()
-        if sampler is not None and not sampler.done():
-            sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sampler
+        supervised.set()
+        for task in (sampler, supervisor, injected):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await probe.close()
         for worker in run.every_worker:
             await worker.killed()
@@ -294,4 +352,5 @@ async def run_pipeline(
         tuple(w.stdout_path for w in run.every_worker),
         final.raw or 0,
         ingest_totals(log_dir),
+        run.restarts,
     )

@@ -50,6 +50,7 @@ def scenario_json(outcome: ScenarioOutcome) -> dict[str, Any]:
         "recovery_max_s": _seconds(outcome.recovery_max_s),
         "problems": list(outcome.problems),
         "raw_records": outcome.raw_records,
+        "unplanned_restarts": outcome.restarts,
         "ingest": dict(sorted(outcome.ingest.items())),
         "duration_s": _seconds(outcome.duration_s),
     }
@@ -89,7 +90,19 @@ def _cell(value: int | float | None) -> str:
 def table(suite: SuiteOutcome) -> Table:
     golden = sum(record_counts(suite.golden.derived).values())
     grid = Table(title=f"chaos suite: {golden} golden derived records, {suite.duration_s:.0f} s in all")
-    for column in ("#", "scenario", "status", "missing", "doubled", "unexpected", "reordered", "recovery s", "run s"):
+    columns = (
+        "#",
+        "scenario",
+        "status",
+        "missing",
+        "doubled",
+        "unexpected",
+        "reordered",
+        "restarts",
+        "recovery s",
+        "run s",
+    )
+    for column in columns:
         grid.add_column(column, justify="right" if column not in ("scenario", "status") else "left")
     colours = {"clean": "green", "differs": "red", "error": "red", "gap": "yellow", "skipped": "yellow"}
     for outcome in suite.scenarios:
@@ -106,6 +119,7 @@ def table(suite: SuiteOutcome) -> Table:
             _cell(counts.doubled if counts else None),
             _cell(counts.unexpected if counts else None),
             _cell(counts.reordered if counts else None),
+            _cell(outcome.restarts if counts else None),
             recovery,
             _cell(outcome.duration_s if outcome.totals is not None else None),
         )

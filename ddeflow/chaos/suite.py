@@ -45,6 +45,8 @@ class ScenarioOutcome:
     note: str = ""
     raw_records: int | None = None
     ingest: Mapping[str, int] = field(default_factory=dict)
+    restarts: int = 0
+    """Processes that exited on their own (each one also listed in ``problems``)."""
 
     @property
     def recovery_max_s(self) -> float | None:
@@ -97,6 +99,7 @@ def judge(scenario: Scenario, result: RunResult, golden: RunResult) -> ScenarioO
         result.duration_s,
         raw_records=result.raw_records,
         ingest=result.ingest,
+        restarts=result.restarts,
     )
 
 
