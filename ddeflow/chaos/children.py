@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ class Child:
     env: dict[str, str]
     log_dir: Path
     process: asyncio.subprocess.Process | None = field(default=None, init=False)
+    started_at: float = field(default=0.0, init=False)
 
     @property
     def log(self) -> Path:
@@ -30,6 +32,7 @@ class Child:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "ddeflow.cli", *self.args, cwd=REPO, env=self.env, stdout=out, stderr=out
             )
+        self.started_at = time.monotonic()
 
     @property
     def running(self) -> bool:

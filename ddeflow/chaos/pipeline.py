@@ -30,8 +30,10 @@ from ddeflow.harness.worker_process import WorkerProcess, worker_env
 from ddeflow.local.processes import free_port, port_in_use
 
 SIMULATOR_START_TIMEOUT_S = 30.0
-RESTART_DELAY_S = 1.0
-MAX_RESTARTS = 20
+RESTART_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""Waits before restarting a process that exited on its own, longer each time it exits again soon."""
+STABLE_S = 10.0
+"""A process that ran this long before exiting is restarted after the shortest wait again."""
 CATCH_UP_TIMEOUT_S = 180.0
 WORKER_STOP_TIMEOUT_S = 60.0
 
@@ -224,24 +226,29 @@ async def _wait_listening(simulator: Child, port: int) -> None:
 
 
 async def _supervise(run: Run, done: asyncio.Event) -> None:
-    """Restart ``ingest live`` and workers that exit on their own (like ``restart: on-failure``), and say so."""
+    """Restart ``ingest live`` and workers that exit on their own, with a growing wait (as ``restart: on-failure``
+    does), and say so in the run's problems."""
+    quick_exits = {"ingest": 0, "worker": 0}
+
+    async def wait_before_restart(kind: str, started_at: float) -> None:
+        quick_exits[kind] = 0 if time.monotonic() - started_at >= STABLE_S else quick_exits[kind] + 1
+        await asyncio.sleep(RESTART_DELAYS_S[min(quick_exits[kind], len(RESTART_DELAYS_S) - 1)])
+
     while not done.is_set():
         ingest = run.ingest
         code = ingest.returncode
         if code not in (None, 0) and ingest.process is not None and ingest.process.pid not in run.killed:
             last = ingest.tail(400).strip().splitlines()[-1:] or [""]
             run.unplanned(f"{ingest.name} exited {code} on its own ({last[0]}); restarted")
-            await asyncio.sleep(RESTART_DELAY_S)
+            await wait_before_restart("ingest", ingest.started_at)
             await run.start_ingest()
         for worker in list(run.workers):
             if worker.process is not None and worker.process.returncode is not None:
                 run.workers.remove(worker)
-                run.unplanned(f"{worker.name} exited {worker.process.returncode} on its own; restarted")
-                await asyncio.sleep(RESTART_DELAY_S)
+                last = worker.stderr_path.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+                run.unplanned(f"{worker.name} exited {worker.process.returncode} on its own ({last[0]}); restarted")
+                await wait_before_restart("worker", worker.started_at)
                 await run.start_worker()
-        if run.restarts > MAX_RESTARTS:
-            run.problems.append(f"more than {MAX_RESTARTS} restarts: no longer restarting")
-            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), 0.2)
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from ddeflow.chaos.records import record_counts
 from ddeflow.chaos.suite import ScenarioOutcome, SuiteOutcome
 
+PROBLEMS_SHOWN = 6
 KEYS_SHOWN = 20
 """Differing keys listed per topic in the JSON (all of them are counted)."""
 
@@ -133,8 +134,10 @@ def print_report(suite: SuiteOutcome, console: Console | None = None) -> None:
             console = Console(width=150)
     console.print(table(suite))
     for outcome in suite.scenarios:
-        for problem in outcome.problems:
+        for problem in outcome.problems[:PROBLEMS_SHOWN]:
             console.print(f"[red]scenario {outcome.scenario.number}:[/] {problem}", markup=True, highlight=False)
+        if len(outcome.problems) > PROBLEMS_SHOWN:
+            console.print(f"scenario {outcome.scenario.number}: {len(outcome.problems) - PROBLEMS_SHOWN} more problems")
         for diff in outcome.topics:
             if not diff.totals.clean:
                 shown = ", ".join(f"{key} {c.to_json()}" for key, c in list(sorted(diff.keys.items()))[:5])
