@@ -23,5 +23,5 @@ def match_seconds(actions: Path) -> float:
 
 def make_feed(out: Path, *, per_sport: int, seed: int, time_scale: float) -> Feed:
     generate("all", per_sport, seed, out, statistics=True)
-    longest = max(match_seconds(path) for path in out.glob("*/*/actions.jsonl"))
-    return Feed(out, time_scale, live_s=longest * time_scale)
+    lengths = [match_seconds(path) for path in out.glob("*/*/actions.jsonl")]
+    return Feed(out, time_scale, live_s=max(lengths) * time_scale, shortest_s=min(lengths) * time_scale)

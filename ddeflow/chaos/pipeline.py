@@ -46,12 +46,18 @@ class Feed:
     time_scale: float
     live_s: float
     """How long the longest match plays, at this time scale."""
+    shortest_s: float
+    """How long the shortest match plays."""
     go_live_s: float = 3.0
     seed: int = 7
 
     def at(self, fraction: float) -> float:
         """Seconds after the simulator started at which ``fraction`` of the longest match has played."""
         return self.go_live_s + fraction * self.live_s
+
+    def while_all_live(self, fraction: float) -> float:
+        """Seconds after the simulator started at which ``fraction`` of the shortest match has played."""
+        return self.go_live_s + fraction * self.shortest_s
 
 
 @dataclass
@@ -114,11 +120,14 @@ class Run:
         worker = self.workers.pop(index)
         await worker.killed()
 
-    async def restart_ingest(self) -> None:
-        """SIGKILL ``ingest live`` and start it again."""
+    async def kill_ingest(self) -> None:
         if self.ingest.process is not None:
             self.killed.add(self.ingest.process.pid)
         await self.ingest.kill()
+
+    async def restart_ingest(self) -> None:
+        """SIGKILL ``ingest live`` and start it again."""
+        await self.kill_ingest()
         await self.start_ingest()
 
     async def start_ingest(self) -> None:

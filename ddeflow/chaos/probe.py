@@ -19,6 +19,7 @@ from ddeflow.harness.worker_process import GROUP
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT_S = 3.0
+MAX_FETCHES = 10
 
 
 class ProgressProbe:
@@ -31,11 +32,14 @@ class ProgressProbe:
         self._raw = [TopicPartition(s.name, p) for s in topics.raw_topics(prefix) for p in range(s.partitions)]
         self._group = settings.topic(GROUP)
         self._clients: tuple[AIOKafkaConsumer, AIOKafkaConsumer, AIOKafkaAdminClient] | None = None
+        self._counted = 0
 
     async def _open(self) -> tuple[AIOKafkaConsumer, AIOKafkaConsumer, AIOKafkaAdminClient]:
         if self._clients is None:
             opts: dict[str, Any] = {**options(self._settings), "request_timeout_ms": 2500}
-            committed = AIOKafkaConsumer(**opts, group_id=None, isolation_level="read_committed")
+            committed = AIOKafkaConsumer(
+                **opts, group_id=None, isolation_level="read_committed", enable_auto_commit=False, fetch_max_wait_ms=50
+            )
             raw = AIOKafkaConsumer(**opts, group_id=None)
             admin = AIOKafkaAdminClient(**opts)
             try:
@@ -59,13 +63,25 @@ class ProgressProbe:
             clients, self._clients = self._clients, None
             await self._close_all(*clients)
 
+    async def _count_committed(self, committed: AIOKafkaConsumer) -> int | None:
+        """Committed derived records so far (offsets would also count transaction markers and aborted records)."""
+        if not committed.assignment():
+            existing = await committed.topics()
+            if not {tp.topic for tp in self._derived} <= existing:
+                return None  # the worker creates them at start
+            committed.assign(self._derived)
+            await committed.seek_to_beginning(*self._derived)
+            self._counted = 0
+        for _ in range(MAX_FETCHES):  # a long backlog is counted over several samples
+            batch = await committed.getmany(timeout_ms=50, max_records=2000)
+            if not batch:
+                break
+            self._counted += sum(len(records) for records in batch.values())
+        return self._counted
+
     async def _measure(self) -> tuple[int | None, int, int, int]:
         committed, raw, admin = await self._open()
-        derived: int | None
-        try:
-            derived = sum((await committed.end_offsets(self._derived)).values())
-        except Exception:  # the worker has not created the derived topics yet
-            derived = None
+        derived = await self._count_committed(committed)
         ends = await raw.end_offsets(self._raw)
         done = await admin.list_consumer_group_offsets(self._group)
         lag = sum(max(0, ends[tp] - (done[tp].offset if tp in done and done[tp].offset >= 0 else 0)) for tp in ends)

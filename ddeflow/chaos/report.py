@@ -66,6 +66,7 @@ def suite_json(suite: SuiteOutcome) -> dict[str, Any]:
             "data_dir": str(feed.data_dir),
             "time_scale": feed.time_scale,
             "live_s": _seconds(feed.live_s),
+            "shortest_s": _seconds(feed.shortest_s),
             "go_live_s": feed.go_live_s,
             "seed": feed.seed,
         },

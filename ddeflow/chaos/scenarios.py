@@ -14,6 +14,7 @@ from ddeflow.chaos.pipeline import Fault, Run
 WORKER_KILLS = 5
 INGEST_KILLS = 2
 BROKER_DOWN_S = 30.0
+INGEST_DOWN_AFTER_FINISH_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,23 @@ async def _restart_registry(run: Run) -> None:
 
 
 async def _kill_ingest_repeatedly(run: Run) -> None:
-    for n, fraction in enumerate((0.25, 0.6)[:INGEST_KILLS]):
-        await run.until(run.feed.at(fraction))
+    """Each restart comes while every match is still live, so the restarted process finds them all."""
+    for n, fraction in enumerate((0.15, 0.4)[:INGEST_KILLS]):
+        await run.until(run.feed.while_all_live(fraction))
         fault = run.mark(f"ingest live SIGKILL {n + 1}/{INGEST_KILLS}, restarted")
         await run.restart_ingest()
         run.repaired(fault)
+
+
+async def _ingest_down_over_a_final_whistle(run: Run) -> None:
+    """Down from shortly before the shortest match ends until shortly after: the restarted process must still
+    get that match's last packets (from the feed's replay or from REST)."""
+    await run.until(run.feed.while_all_live(0.9))
+    fault = run.mark("ingest live SIGKILL, restarted once the shortest match is over")
+    await run.kill_ingest()
+    await run.until(run.feed.while_all_live(1.0) + INGEST_DOWN_AFTER_FINISH_S)
+    await run.start_ingest()
+    run.repaired(fault)
 
 
 async def _kill_one_of_two_workers(run: Run) -> None:
@@ -115,6 +128,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         "leader-kill",
         "three brokers, the leader of a busy partition killed",
         gap="needs `ddeflow local up --brokers 3` and LocalStack broker kill/start/leader lookup, not in main yet",
+    ),
+    Scenario(
+        10,
+        "ingest-down-at-finish",
+        "ingest live down while a match finishes, restarted after",
+        _ingest_down_over_a_final_whistle,
     ),
 )
 CI_PROFILE = (1, 5, 6, 7, 8)

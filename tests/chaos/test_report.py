@@ -16,7 +16,7 @@ from ddeflow.chaos.scenarios import SCENARIOS, by_number
 from ddeflow.chaos.suite import SuiteOutcome, judge, not_run
 
 GOLDEN: Comparable = {"dde.score-changes": {"f1": ["a", "b", "c"]}, "dde.fixture-events": {"f1": ["x"]}}
-FEED = Feed(Path("data"), 0.004, 40.0)
+FEED = Feed(Path("data"), 0.004, 40.0, 30.0)
 
 
 def _run(derived: Comparable, *, problems: tuple[str, ...] = (), faults: tuple[FaultMark, ...] = ()) -> RunResult:
