@@ -55,8 +55,14 @@ class ProgressProbe:
     @staticmethod
     async def _close_all(committed: AIOKafkaConsumer, raw: AIOKafkaConsumer, admin: AIOKafkaAdminClient) -> None:
         for close in (committed.stop, raw.stop, admin.close):
-            with contextlib.suppress(Exception):
+            try:
                 await asyncio.wait_for(close(), PROBE_TIMEOUT_S)
+            except asyncio.CancelledError:  # aiokafka's stop() can re-raise its own fetch task's cancellation
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+            except Exception as exc:
+                log.debug("closing a probe client failed: %r", exc)
 
     async def close(self) -> None:
         if self._clients is not None:

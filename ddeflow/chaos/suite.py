@@ -103,8 +103,8 @@ def judge(scenario: Scenario, result: RunResult, golden: RunResult) -> ScenarioO
     )
 
 
-def not_run(scenario: Scenario, status: str, note: str) -> ScenarioOutcome:
-    return ScenarioOutcome(scenario, status, None, (), (), (), 0.0, note)
+def not_run(scenario: Scenario, status: str, note: str, duration_s: float = 0.0) -> ScenarioOutcome:
+    return ScenarioOutcome(scenario, status, None, (), (), (), duration_s, note)
 
 
 async def run_suite(
@@ -125,16 +125,22 @@ async def run_suite(
             outcomes.append(not_run(scenario, "skipped", "needs the embedded stack the chaos suite starts itself"))
             continue
         log.info("scenario %d: %s", scenario.number, scenario.title)
-        result = await run_pipeline(
-            cluster,
-            feed,
-            work_dir / f"s{scenario.number}-{scenario.name}",
-            f"s{scenario.number}",
-            simulator_faults=scenario.simulator_faults,
-            workers=scenario.workers,
-            fault=scenario.fault,
-            timeout_s=timeout_s,
-        )
+        started = time.monotonic()
+        try:
+            result = await run_pipeline(
+                cluster,
+                feed,
+                work_dir / f"s{scenario.number}-{scenario.name}",
+                f"s{scenario.number}",
+                simulator_faults=scenario.simulator_faults,
+                workers=scenario.workers,
+                fault=scenario.fault,
+                timeout_s=timeout_s,
+            )
+        except Exception as exc:  # the harness itself broke on this scenario: say so, go on with the next
+            log.exception("scenario %d could not be run", scenario.number)
+            outcomes.append(not_run(scenario, "error", f"the run broke: {exc!r}", time.monotonic() - started))
+            continue
         outcome = judge(scenario, result, golden)
         log.info("scenario %d: %s %s in %.0f s", scenario.number, outcome.status, outcome.totals, result.duration_s)
         outcomes.append(outcome)

@@ -1,6 +1,6 @@
 """The chaos suite's short profile, inside ``make test``: a golden run of the whole pipeline (simulator,
-``ingest live``, ``process`` as subprocesses) over one short match per sport, then scenarios 1, 5, 6, 7 and 8
-(those that need no broker or registry outage), each compared record by record with the golden run.
+``ingest live``, ``process`` as subprocesses) over one short match per sport, then scenarios 1, 5, 6 and 8
+(see ``CI_PROFILE`` for why not the others), each compared record by record with the golden run.
 
 ``make chaos`` runs every scenario over longer matches; see ``ddeflow.chaos``.
 """
@@ -14,7 +14,7 @@ import pytest
 from ddeflow.chaos.cluster import Cluster
 from ddeflow.chaos.data import make_feed
 from ddeflow.chaos.report import print_report, write_json
-from ddeflow.chaos.scenarios import CI_PROFILE, INGEST_KILLS, WORKER_KILLS, by_number
+from ddeflow.chaos.scenarios import CI_PROFILE, WORKER_KILLS, by_number
 from ddeflow.chaos.suite import run_suite
 from tests.infra import Infra
 
@@ -35,7 +35,6 @@ async def test_the_ci_profile_leaves_the_derived_topics_exactly_as_the_golden_ru
     assert sorted(outcomes) == sorted(CI_PROFILE)
     # Every fault really happened.
     assert len(outcomes[1].faults) == WORKER_KILLS
-    assert len(outcomes[7].faults) == INGEST_KILLS
     assert len(outcomes[8].faults) == 1
     assert outcomes[5].ingest["reconnects"] >= 10, outcomes[5].ingest
     golden_raw = suite.golden.raw_records
