@@ -30,6 +30,7 @@ from ddeflow.harness.worker_process import WorkerProcess, worker_env
 from ddeflow.local.processes import free_port, port_in_use
 
 SIMULATOR_START_TIMEOUT_S = 30.0
+READY_TIMEOUT_S = 120.0
 RESTART_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Waits before restarting a process that exited on its own, longer each time it exits again soon."""
 STABLE_S = 10.0
@@ -226,6 +227,22 @@ def ingest_child(settings: Settings, simulator: Child, log_dir: Path, token: str
     return Child(name, tuple(args), env, log_dir)
 
 
+INGEST_UP = ("retrying in", "polling fixtures failed", "fixtures live")
+"""What ``ingest live`` logs once it polls (the simulator not answering yet)."""
+WORKER_UP = "owning partitions"
+
+
+async def _ready(run: Run, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ingest = run.ingest.log.read_text(errors="replace") if run.ingest.log.exists() else ""
+        workers = [w.stderr_path.read_text(errors="replace") if w.stderr_path.exists() else "" for w in run.workers]
+        if any(mark in ingest for mark in INGEST_UP) and all(WORKER_UP in text for text in workers):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def _wait_listening(simulator: Child, port: int) -> None:
     deadline = time.monotonic() + SIMULATOR_START_TIMEOUT_S
     while not await asyncio.to_thread(port_in_use, port):
@@ -316,12 +333,17 @@ async def run_pipeline(
     injected: asyncio.Task[None] | None = None
     supervised = asyncio.Event()
     try:
-        await simulator.start()
-        await _wait_listening(simulator, port)
-        run.started = time.monotonic()
+        # Workers and ingest first, the simulator (whose clock starts the matches) once they are up: on a busy
+        # machine a Python process can take many seconds to start, and a match over before ``ingest live``'s
+        # first poll would never be ingested at all.
         for _ in range(workers):
             await run.start_worker()
         await run.start_ingest()
+        if not await _ready(run, READY_TIMEOUT_S):
+            run.problems.append(f"the workers or ingest live were not up within {READY_TIMEOUT_S:.0f} s")
+        await simulator.start()
+        await _wait_listening(simulator, port)
+        run.started = time.monotonic()
         sampler = asyncio.create_task(sample_until(probe, run.started, samples, sampling_done))
         supervisor = asyncio.create_task(_supervise(run, supervised))
         injected = asyncio.create_task(_injected(run, fault)) if fault is not None else None
