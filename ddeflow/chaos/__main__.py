@@ -13,6 +13,8 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -44,10 +46,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@asynccontextmanager
+async def _three_brokers(home: Path) -> AsyncIterator[Cluster]:
+    stack = LocalStack(local_stack_settings(home, brokers=3))
+    try:
+        info = await asyncio.to_thread(stack.up, 3)
+        yield Cluster(info.bootstrap_servers, info.registry_url, stack)
+    finally:
+        await asyncio.to_thread(stack.down)
+
+
 async def _suite(args: argparse.Namespace, work: Path, cluster: Cluster) -> SuiteOutcome:
     numbers = args.scenarios or (FULL_PROFILE if args.profile == "full" else CI_PROFILE)
     feed = make_feed(work / "data", per_sport=args.per_sport, seed=args.seed, time_scale=args.time_scale)
-    return await run_suite(cluster, feed, by_number(numbers), work)
+    return await run_suite(
+        cluster, feed, by_number(numbers), work, multi_broker=lambda: _three_brokers(work / "stack3")
+    )
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from dde.sports import Sport
 from ddeflow.chaos.pipeline import Feed
 from simulator.generator import generate
 
@@ -25,3 +26,12 @@ def make_feed(out: Path, *, per_sport: int, seed: int, time_scale: float) -> Fee
     generate("all", per_sport, seed, out, statistics=True)
     lengths = [match_seconds(path) for path in out.glob("*/*/actions.jsonl")]
     return Feed(out, time_scale, live_s=max(lengths) * time_scale, shortest_s=min(lengths) * time_scale)
+
+
+def busiest_fixture(data_dir: Path) -> tuple[Sport, str]:
+    """The sport and id of the match with the most action packets."""
+    counts = {
+        (Sport(path.parent.parent.name), path.parent.name): len(path.read_bytes().splitlines())
+        for path in data_dir.glob("*/*/actions.jsonl")
+    }
+    return max(counts, key=lambda item: counts[item])

@@ -9,12 +9,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from ddeflow.admin import partition_leader
+from ddeflow.chaos.data import busiest_fixture
 from ddeflow.chaos.pipeline import Fault, Run
+from ddeflow.errors import InfrastructureError
+from ddeflow.harness.derived import options
+from ddeflow.topics import RAW_PARTITIONS
+from producers.raw_records import Stream, raw_topic
+from producers.raw_sink import partition_for
 
 WORKER_KILLS = 5
 INGEST_KILLS = 2
 BROKER_DOWN_S = 30.0
 INGEST_DOWN_AFTER_FINISH_S = 2.0
+LEADER_DOWN_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,8 @@ class Scenario:
     """Breaks the broker or registry: only with the embedded stack this process started."""
     gap: str | None = None
     """Why the scenario cannot run yet (reported as a gap, never as a pass)."""
+    brokers: int = 1
+    """Runs on an embedded stack of this many brokers (the suite starts one for it)."""
 
     @property
     def continuous(self) -> bool:
@@ -100,6 +110,25 @@ async def _kill_one_of_two_workers(run: Run) -> None:
     run.repaired(fault)
 
 
+async def _kill_busy_leader(run: Run) -> None:
+    """SIGKILL the broker leading the raw partition of the match with the most packets; start it again 10 s on."""
+    stack = run.cluster.control().stack
+    sport, fixture_id = busiest_fixture(run.feed.data_dir)
+    topic = raw_topic(run.settings.topic_prefix, sport, Stream.ACTIONS)
+    partition = partition_for(fixture_id.encode(), RAW_PARTITIONS)
+    await run.until(run.feed.at(0.3))
+    leader = await partition_leader(options(run.settings), topic, partition)
+    if leader is None:
+        raise InfrastructureError(f"{topic}[{partition}] has no leader to kill")
+    fault = run.mark(
+        f"broker {leader}, leader of {topic.removeprefix(run.settings.topic_prefix)}[{partition}], SIGKILL"
+    )
+    await asyncio.to_thread(stack.kill_broker, leader)
+    await asyncio.sleep(LEADER_DOWN_S)
+    await asyncio.to_thread(stack.start_broker, leader)
+    run.repaired(fault)
+
+
 CONTROL = Scenario(0, "control", "no fault: a second uninterrupted run")
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(1, "worker-kill", f"the worker SIGKILLed {WORKER_KILLS} times", _kill_worker_repeatedly),
@@ -126,8 +155,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         9,
         "leader-kill",
-        "three brokers, the leader of a busy partition killed",
-        gap="needs `ddeflow local up --brokers 3` and LocalStack broker kill/start/leader lookup, not in main yet",
+        "three brokers, the leader of the busiest partition SIGKILLed",
+        _kill_busy_leader,
+        needs_stack=True,
+        brokers=3,
     ),
     Scenario(
         10,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +109,18 @@ def not_run(scenario: Scenario, status: str, note: str, duration_s: float = 0.0)
     return ScenarioOutcome(scenario, status, None, (), (), (), duration_s, note)
 
 
+MultiBroker = Callable[[], AbstractAsyncContextManager[Cluster]]
+"""Starts (and at the end stops) an embedded stack of three brokers, for the scenarios that need one."""
+
+
 async def run_suite(
-    cluster: Cluster, feed: Feed, scenarios: Sequence[Scenario], work_dir: Path, *, timeout_s: float = 600.0
+    cluster: Cluster,
+    feed: Feed,
+    scenarios: Sequence[Scenario],
+    work_dir: Path,
+    *,
+    timeout_s: float = 600.0,
+    multi_broker: MultiBroker | None = None,
 ) -> SuiteOutcome:
     began = time.monotonic()
     log.info("golden run: %s", feed)
@@ -124,19 +136,26 @@ async def run_suite(
         if scenario.needs_stack and cluster.stack is None:
             outcomes.append(not_run(scenario, "skipped", "needs the embedded stack the chaos suite starts itself"))
             continue
+        if scenario.brokers > 1 and multi_broker is None:
+            outcomes.append(not_run(scenario, "skipped", f"needs an embedded stack of {scenario.brokers} brokers"))
+            continue
         log.info("scenario %d: %s", scenario.number, scenario.title)
         started = time.monotonic()
         try:
-            result = await run_pipeline(
-                cluster,
-                feed,
-                work_dir / f"s{scenario.number}-{scenario.name}",
-                f"s{scenario.number}",
-                simulator_faults=scenario.simulator_faults,
-                workers=scenario.workers,
-                fault=scenario.fault,
-                timeout_s=timeout_s,
-            )
+            async with contextlib.AsyncExitStack() as stack:
+                on = cluster
+                if scenario.brokers > 1 and multi_broker is not None:
+                    on = await stack.enter_async_context(multi_broker())
+                result = await run_pipeline(
+                    on,
+                    feed,
+                    work_dir / f"s{scenario.number}-{scenario.name}",
+                    f"s{scenario.number}",
+                    simulator_faults=scenario.simulator_faults,
+                    workers=scenario.workers,
+                    fault=scenario.fault,
+                    timeout_s=timeout_s,
+                )
         except Exception as exc:  # the harness itself broke on this scenario: say so, go on with the next
             log.exception("scenario %d could not be run", scenario.number)
             outcomes.append(not_run(scenario, "error", f"the run broke: {exc!r}", time.monotonic() - started))
