@@ -168,8 +168,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
 )
 CI_PROFILE = (1, 5, 6, 8)
-"""Not 2-4 (the broker and registry outages wait on the processes riding through them), nor 9 (a three-broker stack
-of its own is too slow to start for ``make test``), nor 7 and 10: a restarted
+"""Not 2-4 (a broker or registry restart takes minutes on a busy machine), nor 9 (a three-broker stack of its own
+is too slow to start for ``make test``), nor 7 and 10: a restarted
 ``ingest live`` never picks up a match that finished while it was down, so 7 fails whenever a restart comes up
 late (a slow machine), and 10 always does."""
 
