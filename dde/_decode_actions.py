@@ -61,8 +61,8 @@ def _fixture_action(obj: dict[str, Any]) -> FixtureAction:
     action_id = req_str(obj, "actionId")
     fixture_id = req_str(obj, "fixtureId")
     fixture_seq_num = req_int(obj, "fixtureSeqNum")
-    type_id = req_int(obj, "fixtureActionTypeId")
-    send_type_id = opt_int(obj, "sendTypeId")
+    type_id = req_int(obj, "fixtureActionTypeId", bits=32)
+    send_type_id = opt_int(obj, "sendTypeId", bits=32)
     send_type_name = opt_str(obj, "sendType")
     if send_type_id is None and send_type_name is None:
         raise FieldError(MISSING_FIELD, "required field is missing (and so is sendType)", "sendTypeId")
@@ -72,12 +72,12 @@ def _fixture_action(obj: dict[str, Any]) -> FixtureAction:
         fixture_seq_num=fixture_seq_num,
         fixture_action_type_id=type_id,
         fixture_action_type=opt_str(obj, "fixtureActionType"),
-        fixture_action_sub_type_id=opt_int(obj, "fixtureActionSubTypeId"),
+        fixture_action_sub_type_id=opt_int(obj, "fixtureActionSubTypeId", bits=32),
         fixture_action_sub_type=opt_str(obj, "fixtureActionSubType"),
         send_type=SendType.from_wire(send_type_id, send_type_name),
         send_type_id=send_type_id,
         send_type_name=send_type_name,
-        period=req_int(obj, "period"),
+        period=req_int(obj, "period", bits=32),
         clock_time=opt_str(obj, "clockTime"),
         timestamp=req_timestamp(obj, "timestamp"),
         timeline_sequence=opt_float(obj, "timelineSequence"),
@@ -96,10 +96,10 @@ def _fixture_summary(obj: dict[str, Any]) -> FixtureSummary:
     if possession is None:
         possession = opt_bool(obj, "isHomeTeamInPossession")
     return FixtureSummary(
-        home_team_score=int_or(obj, "homeTeamScore", 0),
-        away_team_score=int_or(obj, "awayTeamScore", 0),
+        home_team_score=int_or(obj, "homeTeamScore", 0, bits=32),
+        away_team_score=int_or(obj, "awayTeamScore", 0, bits=32),
         is_tied=opt_bool(obj, "isTied"),
-        current_period=opt_int(obj, "currentPeriod"),
+        current_period=opt_int(obj, "currentPeriod", bits=32),
         current_status=FixtureStatus.from_raw(status),
         current_status_raw=status,
         collection_status=CollectionStatus.from_raw(collection),
@@ -115,7 +115,7 @@ def _fixture_summary(obj: dict[str, Any]) -> FixtureSummary:
 def _period(obj: dict[str, Any]) -> Period:
     period_type = opt_str(obj, "type")
     return Period(
-        id=req_int(obj, "id"),
+        id=req_int(obj, "id", bits=32),
         label=opt_str(obj, "label"),
         type=PeriodType.from_raw(period_type),
         type_raw=period_type,
@@ -123,8 +123,8 @@ def _period(obj: dict[str, Any]) -> Period:
         end=opt_timestamp(obj, "end"),
         home_team_score=int_or(obj, "homeTeamScore", 0),
         away_team_score=int_or(obj, "awayTeamScore", 0),
-        home_team_period_score=int_or(obj, "homeTeamPeriodScore", 0),
-        away_team_period_score=int_or(obj, "awayTeamPeriodScore", 0),
+        home_team_period_score=int_or(obj, "homeTeamPeriodScore", 0, bits=32),
+        away_team_period_score=int_or(obj, "awayTeamPeriodScore", 0, bits=32),
     )
 
 

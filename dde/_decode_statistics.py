@@ -125,13 +125,13 @@ def _advanced(obj: dict[str, Any]) -> AdvancedSportStatistics:
 
 def _balls(obj: dict[str, Any]) -> Balls:
     return Balls(
-        red=int_or(obj, "redBalls", 0),
-        yellow=int_or(obj, "yellowBalls", 0),
-        green=int_or(obj, "greenBalls", 0),
-        brown=int_or(obj, "brownBalls", 0),
-        blue=int_or(obj, "blueBalls", 0),
-        pink=int_or(obj, "pinkBalls", 0),
-        black=int_or(obj, "blackBalls", 0),
+        red=int_or(obj, "redBalls", 0, bits=32),
+        yellow=int_or(obj, "yellowBalls", 0, bits=32),
+        green=int_or(obj, "greenBalls", 0, bits=32),
+        brown=int_or(obj, "brownBalls", 0, bits=32),
+        blue=int_or(obj, "blueBalls", 0, bits=32),
+        pink=int_or(obj, "pinkBalls", 0, bits=32),
+        black=int_or(obj, "blackBalls", 0, bits=32),
     )
 
 
@@ -141,14 +141,14 @@ def _breaks(obj: dict[str, Any]) -> tuple[Break, ...]:
 
 def _break(obj: dict[str, Any]) -> Break:
     return Break(
-        score=req_int(obj, "score"),
-        break_seq=req_int(obj, "breakSeq"),
+        score=req_int(obj, "score", bits=32),
+        break_seq=req_int(obj, "breakSeq", bits=32),
         player_id=req_str(obj, "playerId"),
         player_name=opt_str(obj, "playerName"),
         potted_balls=nested(obj, "pottedBalls", _balls),
         start_timestamp=req_timestamp(obj, "startTimestamp"),
         end_timestamp=opt_timestamp(obj, "endTimestamp"),
-        period_number=req_int(obj, "periodNumber"),
+        period_number=req_int(obj, "periodNumber", bits=32),
     )
 
 

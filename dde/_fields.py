@@ -9,8 +9,11 @@ bytes.
 Rules shared by every reader:
 - ``bool`` is not an integer and integers are not booleans.
 - An integer is accepted where a number is expected.
-- Integers must fit in 64 bits and numbers must be finite (downstream encodings
-  cannot hold anything else).
+- Integers must fit in 64 bits, or in 32 bits where the derived records carry
+  the value as an Avro ``int`` (``bits=32``), and numbers must be finite
+  (downstream encodings cannot hold anything else).
+- Strings must be valid Unicode: JSON can escape an unpaired surrogate
+  (``"\ud800"``), but no UTF-8 encoder (Avro's included) can write it.
 - For an optional field, absent and ``null`` mean the same thing.
 - For a required field, absent is ``missing_field`` and ``null`` is ``wrong_type``.
 """
@@ -31,8 +34,7 @@ MISSING_FIELD: Final = "missing_field"
 WRONG_TYPE: Final = "wrong_type"
 BAD_VALUE: Final = "bad_value"
 
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1
+_INT_RANGES: Final = {64: (-(2**63), 2**63 - 1), 32: (-(2**31), 2**31 - 1)}
 _ABSENT: Final = object()
 
 _JSON_TYPE_NAMES: Final[dict[type, str]] = {
@@ -102,10 +104,21 @@ def _missing_or_wrong(value: Any, expected: str, key: str) -> FieldError:
     return wrong_type(expected, value, key)
 
 
-def _checked_int(value: int, key: str | int) -> int:
-    if _INT64_MIN <= value <= _INT64_MAX:
+def _checked_int(value: int, key: str | int, bits: int = 64) -> int:
+    low, high = _INT_RANGES[bits]
+    if low <= value <= high:
         return value
-    raise FieldError(BAD_VALUE, f"integer out of 64-bit range: {describe(value)}", key)
+    raise FieldError(BAD_VALUE, f"integer out of {bits}-bit range: {describe(value)}", key)
+
+
+def _checked_str(value: str, key: str | int) -> str:
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FieldError(BAD_VALUE, f"string with an unpaired surrogate at character {exc.start}", key) from None
+    return value
 
 
 # --- scalars -------------------------------------------------------------------------
@@ -114,40 +127,42 @@ def _checked_int(value: int, key: str | int) -> int:
 def req_str(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key, _ABSENT)
     if type(value) is str:
-        return value
+        return _checked_str(value, key)
     raise _missing_or_wrong(value, "string", key)
 
 
 def opt_str(obj: dict[str, Any], key: str) -> str | None:
     value = obj.get(key)
-    if value is None or type(value) is str:
-        return value
+    if value is None:
+        return None
+    if type(value) is str:
+        return _checked_str(value, key)
     raise wrong_type("string", value, key)
 
 
-def req_int(obj: dict[str, Any], key: str) -> int:
+def req_int(obj: dict[str, Any], key: str, *, bits: int = 64) -> int:
     value = obj.get(key, _ABSENT)
     if type(value) is int:
-        return _checked_int(value, key)
+        return _checked_int(value, key, bits)
     raise _missing_or_wrong(value, "integer", key)
 
 
-def opt_int(obj: dict[str, Any], key: str) -> int | None:
+def opt_int(obj: dict[str, Any], key: str, *, bits: int = 64) -> int | None:
     value = obj.get(key)
     if value is None:
         return None
     if type(value) is int:
-        return _checked_int(value, key)
+        return _checked_int(value, key, bits)
     raise wrong_type("integer", value, key)
 
 
-def int_or(obj: dict[str, Any], key: str, default: int) -> int:
+def int_or(obj: dict[str, Any], key: str, default: int, *, bits: int = 64) -> int:
     """An integer that the feed may omit; ``default`` then, but never for a wrong type."""
     value = obj.get(key)
     if value is None:
         return default
     if type(value) is int:
-        return _checked_int(value, key)
+        return _checked_int(value, key, bits)
     raise wrong_type("integer", value, key)
 
 
@@ -332,6 +347,10 @@ def str_tuple(obj: dict[str, Any], key: str) -> tuple[str, ...]:
     for index, item in enumerate(items):
         if type(item) is not str:
             raise wrong_type("string", item, index).within(key)
+        try:
+            _checked_str(item, index)
+        except FieldError as exc:
+            raise exc.within(key) from None
     return tuple(items)
 
 

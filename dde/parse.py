@@ -8,8 +8,10 @@ Wire format
 -----------
 UTF-8 JSON with camelCase keys.  ``?`` marks a key that may be absent (absent
 and ``null`` are treated alike); keys not listed are ignored.  ``int`` excludes
-booleans and must fit in 64 bits; ``number`` is any finite JSON number;
-``timestamp`` is ISO 8601, read as UTC when it carries no offset::
+booleans and must fit in 64 bits; ``int32`` must fit in 32 bits (the derived
+records carry it as an Avro ``int``); ``number`` is any finite JSON number;
+``timestamp`` is ISO 8601, read as UTC when it carries no offset.  A ``string``
+read into the model must be valid Unicode (no unpaired surrogate escape)::
 
     ActionPacket =>                       # an /actions frame; REST /actions sends an array of them
       version => int                      # 2 in the REST sample, 3 on the 2026 websocket samples
@@ -23,13 +25,13 @@ booleans and must fit in 64 bits; ``number`` is any finite JSON number;
       actionId => string                  # shared by every version (re-send) of one action
       fixtureId => string
       fixtureSeqNum => int                # new for every packet; the live order within a fixture
-      fixtureActionTypeId => int          # sport-specific; 2026 samples send Steal as 22
+      fixtureActionTypeId => int32        # sport-specific; 2026 samples send Steal as 22
       fixtureActionType? => string
-      fixtureActionSubTypeId? => int
+      fixtureActionSubTypeId? => int32
       fixtureActionSubType? => string
-      sendTypeId? => int                  # 1 Pending .. 6 Restored; wins over sendType
+      sendTypeId? => int32                # 1 Pending .. 6 Restored; wins over sendType
       sendType? => string                 # at least one of sendTypeId and sendType is required
-      period => int                       # 0 for pre-match actions
+      period => int32                     # 0 for pre-match actions
       clockTime? => string                # "mm:ss"
       timestamp => timestamp
       timelineSequence? => number
@@ -39,11 +41,11 @@ booleans and must fit in 64 bits; ``number`` is any finite JSON number;
       metadata? => object                 # kept as sent, read-only
 
     FixtureSummary =>
-      homeTeamScore? => int               # 0 when absent
-      awayTeamScore? => int               # 0 when absent
+      homeTeamScore? => int32             # 0 when absent
+      awayTeamScore? => int32             # 0 when absent
       isTied? => bool
       finished? => bool                   # see ActionPacket.finished
-      currentPeriod? => int
+      currentPeriod? => int32
       currentStatus? => string            # FixtureStatus; unknown text kept
       collectionStatus? => string         # CollectionStatus; absent in the v2 REST sample
       currentClockTime? => string
@@ -52,13 +54,13 @@ booleans and must fit in 64 bits; ``number`` is any finite JSON number;
       periods? => [Period]
 
     Period =>
-      id => int
+      id => int32
       label? => string
       type? => string                     # PeriodType: "Regular", "Shootout", ...
       start? => timestamp
       end? => timestamp                   # null while in progress
       homeTeamScore?, awayTeamScore? => int              # cumulative; 0 when absent
-      homeTeamPeriodScore?, awayTeamPeriodScore? => int  # within the period; 0 when absent
+      homeTeamPeriodScore?, awayTeamPeriodScore? => int32  # within the period; 0 when absent
 
     StatisticsPacket =>                   # a /statistics frame
       seqNum => int
@@ -75,10 +77,10 @@ booleans and must fit in 64 bits; ``number`` is any finite JSON number;
         playerActionAggregates? => [{player => {id, name?}, gameActionAggregates?, periodActionAggregates?}]}]
       advancedSportStatistics? => {       # snooker's blocks below; any other block kept as sent
         startingStriker? => string,
-        breaksStatistics? => {breaks? => [{score => int, breakSeq => int, playerId => string,
+        breaksStatistics? => {breaks? => [{score => int32, breakSeq => int32, playerId => string,
                                            playerName? => string, pottedBalls => Balls,
                                            startTimestamp => timestamp, endTimestamp? => timestamp|null (in progress),
-                                           periodNumber => int}]},
+                                           periodNumber => int32}]},
         remainingBallsStatistics? => {possiblePoints => int, remainingBalls => Balls,
                                       nextExpectedBall? => string},
         averageShotTimeStatistics? => {
@@ -90,7 +92,7 @@ booleans and must fit in 64 bits; ``number`` is any finite JSON number;
     ActionAggregate => {action? => string, actionId => int, actionAggregate => int,
                         subActionAggregates? => [{subAction? => string, subActionId => int,
                                                   subActionAggregate => int}]}
-    Balls => {redBalls?, yellowBalls?, greenBalls?, brownBalls?, blueBalls?, pinkBalls?, blackBalls? => int}
+    Balls => {redBalls?, yellowBalls?, greenBalls?, brownBalls?, blueBalls?, pinkBalls?, blackBalls? => int32}
     duration => string "hh:mm:ss.fffffff" (.NET TimeSpan; "-" and "d." prefixes allowed)
 
     Fixture =>                            # REST /fixtures (an array) and /fixtures/{id}
@@ -124,7 +126,7 @@ including NaN/Infinity and nesting too deep to decode); ``not_a_packet`` (valid
 JSON of the wrong shape: an array where an object is expected, an object
 without the packet's keys); ``missing_field``; ``wrong_type``; ``bad_value``
 (right type, unusable value: unparseable timestamp or duration, integer beyond
-64 bits, infinite number).
+64 bits or, for an ``int32``, 32 bits, infinite number, unpaired surrogate).
 """
 
 from __future__ import annotations

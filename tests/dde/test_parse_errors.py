@@ -116,6 +116,91 @@ def test_integer_beyond_64_bits_is_a_bad_value() -> None:
     assert (error.reason, error.field) == ("bad_value", "fixtureAction.fixtureSeqNum")
 
 
+# Found by fuzzing: these parsed, then the worker wrote an Avro "int" out of range (which other readers
+# misread or reject) or crashed encoding text UTF-8 cannot carry.
+@pytest.mark.parametrize(
+    ("where", "field", "value"),
+    [
+        (("fixtureAction", "period"), "fixtureAction.period", 2**31),
+        (("fixtureAction", "fixtureActionTypeId"), "fixtureAction.fixtureActionTypeId", -(2**31) - 1),
+        (("fixtureAction", "sendTypeId"), "fixtureAction.sendTypeId", 2**40),
+        (("fixtureSummary", "homeTeamScore"), "fixtureSummary.homeTeamScore", 2**31),
+        (("fixtureSummary", "currentPeriod"), "fixtureSummary.currentPeriod", 2**31),
+        (("fixtureSummary", "periods", 1, "id"), "fixtureSummary.periods[1].id", 2**33),
+        (
+            ("fixtureSummary", "periods", 0, "awayTeamPeriodScore"),
+            "fixtureSummary.periods[0].awayTeamPeriodScore",
+            2**62,
+        ),
+    ],
+)
+def test_an_integer_the_derived_records_hold_as_avro_int_must_fit_in_32_bits(
+    where: tuple[str | int, ...], field: str, value: int
+) -> None:
+    def change(wire: Any) -> None:
+        node = wire
+        for segment in where[:-1]:
+            node = node[segment]
+        node[where[-1]] = value
+
+    error = raises(parse_action_packet, mutated(ACTION, change))
+    assert (error.reason, error.field) == ("bad_value", field)
+    assert "32-bit" in error.detail
+
+    def edge(wire: Any) -> None:
+        change(wire)
+        node = wire
+        for segment in where[:-1]:
+            node = node[segment]
+        node[where[-1]] = 2**31 - 1 if value > 0 else -(2**31)
+
+    assert parse_action_packet(mutated(ACTION, edge)) is not None
+
+
+def test_break_numbers_must_fit_in_32_bits() -> None:
+    def change(wire: Any) -> None:
+        wire["advancedSportStatistics"]["breaksStatistics"]["breaks"][0]["pottedBalls"]["blackBalls"] = 2**31
+
+    error = raises(parse_statistics_packet, mutated(STATS, change))
+    assert (error.reason, error.field) == (
+        "bad_value",
+        "advancedSportStatistics.breaksStatistics.breaks[0].pottedBalls.blackBalls",
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        (("fixtureAction", "actionId"), "fixtureAction.actionId"),
+        (("fixtureAction", "team", "name"), "fixtureAction.team.name"),
+        (("fixtureSummary", "currentStatus"), "fixtureSummary.currentStatus"),
+        (("fixtureAction", "relatedFixtureActionIds"), "fixtureAction.relatedFixtureActionIds[1]"),
+    ],
+)
+def test_an_unpaired_surrogate_in_a_string_is_a_bad_value(where: tuple[str, ...], field: str) -> None:
+    def change(wire: Any) -> None:
+        node = wire
+        for segment in where[:-1]:
+            node = node[segment]
+        node[where[-1]] = ["ok", "x\udfff"] if where[-1] == "relatedFixtureActionIds" else "x\ud800y"
+
+    data = mutated(ACTION, change)
+    assert b"\\ud" in data  # JSON escapes it: the bytes are valid UTF-8
+    error = raises(parse_action_packet, data)
+    assert (error.reason, error.field) == ("bad_value", field)
+    assert "surrogate" in error.detail
+
+
+def test_paired_surrogate_escapes_are_text() -> None:
+    def change(wire: Any) -> None:
+        wire["fixtureAction"]["team"]["name"] = "\U0001f3c0"
+
+    data = mutated(ACTION, change)
+    assert b"\\ud83c\\udfc0" in data
+    action = parse_action_packet(data).fixture_action
+    assert action.team is not None and action.team.name == "\U0001f3c0"
+
+
 def test_huge_frame_is_too_large_before_anything_else() -> None:
     data = b"[" * (MAX_FRAME_BYTES + 1)
     error = raises(parse_action_packet, data)
