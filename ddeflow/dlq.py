@@ -60,9 +60,13 @@ def dead_letter(
         ("dlq.source.line", source_line),
         ("dlq.failed-at-ns", failed_at_ns),
     ]
-    headers = tuple((name, str(value).encode("utf-8")) for name, value in fields if value is not None)
+    # backslashreplace: a field path or fixtureId from bad input may hold an unpaired surrogate, which UTF-8
+    # cannot encode; the dead letter must still be written.
+    headers = tuple(
+        (name, str(value).encode("utf-8", "backslashreplace")) for name, value in fields if value is not None
+    )
     return DeadLetter(
-        key=fixture_id.encode("utf-8") if fixture_id else None,
+        key=fixture_id.encode("utf-8", "backslashreplace") if fixture_id else None,
         value=error.raw if raw is None else raw,
         headers=headers,
     )

@@ -97,13 +97,18 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
     return RetentionPolicy(grace_ms=settings.state_grace_s * 1000, marker_ms=topics.RAW_RETENTION_MS)
 
 
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
 def received_at_us(headers: tuple[tuple[str, bytes], ...]) -> int | None:
+    """The producer's receipt time in microseconds; None when absent or not a time Avro's long can hold."""
     for name, value in headers:
         if name == RECEIVED_AT_HEADER:
             try:
-                return int(value) // 1000
+                micros = int(value) // 1000
             except ValueError:
                 return None
+            return micros if _LONG_MIN <= micros <= _LONG_MAX else None
     return None
 
 

@@ -21,7 +21,7 @@ from processors.core import ActionState, FixtureState, MarkedStream, Marker, Ret
 from processors.store import PartitionStore, decode_state, encode_state, marker_key, stream_time_key
 from processors.transform import RawRecord, Transformer, retention_policy
 from simulator.generator import GeneratedMatch, generate_match
-from tests.processors.worker.support import PREFIX, offline_codec
+from tests.processors.worker.support import PREFIX, codec
 
 GRACE_MS = 60_000
 MARKER_MS = 600_000
@@ -67,7 +67,7 @@ class Run:
     """A transformer and a store; ``feed`` applies records and commits after each, as one transaction each."""
 
     def __init__(self, policy: RetentionPolicy = POLICY) -> None:
-        self.transformer = Transformer(PREFIX, offline_codec(), policy)
+        self.transformer = Transformer(PREFIX, codec(), policy)
         self.store = PartitionStore()
         self.changelog: list[tuple[bytes, bytes | None]] = []
 
@@ -323,7 +323,7 @@ def _per_record_outputs(
     records: list[RawRecord], commits: set[int], restarts: set[int]
 ) -> tuple[dict[tuple[str, int], list[tuple[str, bytes | None, bytes]]], dict[bytes, bytes], Counter[str]]:
     """Each record's outputs by (topic, offset); the folded changelog; the late/removal counters."""
-    transformer = Transformer(PREFIX, offline_codec(), POLICY)
+    transformer = Transformer(PREFIX, codec(), POLICY)
     store = PartitionStore()
     changelog: list[tuple[bytes, bytes | None]] = []
     outputs: dict[tuple[str, int], list[tuple[str, bytes | None, bytes]]] = {}

@@ -20,14 +20,14 @@ from processors.store import (
     stream_time_key,
 )
 from processors.transform import RawRecord, Transformer, received_at_us, route
-from tests.processors.worker.support import PREFIX, offline_codec
+from tests.processors.worker.support import PREFIX, codec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 RETENTION = RetentionPolicy(grace_ms=3_600_000, marker_ms=86_400_000)
 
 
 def _transformer() -> Transformer:
-    return Transformer(PREFIX, offline_codec(), RETENTION)
+    return Transformer(PREFIX, codec(), RETENTION)
 
 
 def _rest_packets() -> list[bytes]:
@@ -53,6 +53,32 @@ def test_received_at_header_becomes_microseconds() -> None:
     assert received_at_us((("received-at-ns", b"1700000000123456789"),)) == 1700000000123456
     assert received_at_us((("received-at-ns", b"garbage"),)) is None
     assert received_at_us(()) is None
+    # Found by fuzzing: a time beyond Avro's long crashed the encoder, and with it the worker.
+    assert received_at_us((("received-at-ns", b"9" * 25),)) is None
+    assert received_at_us((("received-at-ns", b"-" + b"9" * 25),)) is None
+    assert received_at_us((("received-at-ns", str(2**63 * 1000 - 1).encode()),)) == 2**63 - 1
+
+
+def test_a_record_with_an_out_of_range_receipt_time_is_derived_without_it() -> None:
+    record = RawRecord(
+        PREFIX + "dde.raw.basketball.actions", 0, 0, b"f", _rest_packets()[0], (("received-at-ns", b"9" * 25),)
+    )
+    outputs = Transformer(PREFIX, codec()).handle(record, PartitionStore())
+    assert outputs and all(o.topic != PREFIX + topics.DLQ for o in outputs)
+
+
+def test_a_bad_field_under_a_key_utf8_cannot_carry_is_still_dead_lettered() -> None:
+    # Found by fuzzing: the field path named a feed-chosen key with an unpaired surrogate, and writing the
+    # dlq.field header raised UnicodeEncodeError out of the Transformer.
+    wire = json.loads((SAMPLES / "snooker-statistics.json").read_bytes())
+    wire["advancedSportStatistics"]["averageShotTimeStatistics"]["averageShotTimes"] = {"p\ud800": "soon"}
+    value = json.dumps(wire).encode()
+    record = RawRecord(PREFIX + "dde.raw.snooker.statistics", 0, 7, b"f\xff", value, ())
+    (letter,) = Transformer(PREFIX, codec()).handle(record, PartitionStore())
+    headers = read_headers(list(letter.headers))
+    assert letter.topic == PREFIX + topics.DLQ and letter.value == value
+    assert headers["dlq.reason"] == "bad_value"
+    assert headers["dlq.field"] == "advancedSportStatistics.averageShotTimeStatistics.averageShotTimes.p\\ud800"
 
 
 def test_overlay_is_invisible_to_restore_until_commit() -> None:
