@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install jars lint test test-fast demo bench chaos up down status clean
+.PHONY: help install jars lint test test-fast fuzz demo bench chaos up down status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,18 @@ test: lint jars ## the whole suite, against a real broker and registry
 
 test-fast: install ## only the tests that need no broker
 	$(BIN)/pytest -m "not integration"
+
+FUZZ = nice -n 10 $(BIN)/pytest --hypothesis-profile=fuzz --hypothesis-show-statistics --timeout=0
+
+fuzz: install ## the parser, core and Transformer properties on over a million fresh examples (long; not in test)
+	$(MAKE) -j2 fuzz-parser fuzz-processors
+
+# Two processes, one per core: the parser's properties, and the cores' and the Transformer's.
+.PHONY: fuzz-parser fuzz-processors
+fuzz-parser:
+	$(FUZZ) tests/dde/test_properties.py
+fuzz-processors:
+	$(FUZZ) tests/processors/core/test_properties.py tests/processors/worker/test_transform_properties.py
 
 demo: install jars ## start the local stack, run the pipeline over bundled matches, show what it derived, stop
 	$(BIN)/python scripts/demo.py

@@ -1,19 +1,26 @@
 """Shared fixtures.  ``infra`` is a real broker and registry (see tests/infra.py); tests that use it
-are marked ``integration`` automatically, and the session ends by saying how many of them ran."""
+are marked ``integration`` automatically, and the session ends by saying how many of them ran.
+Hypothesis profiles (``ci``, the default, and ``fuzz``) are in tests/profiles.py."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 
+import hypothesis
 import pytest
 
 from ddeflow.config import Settings, load_settings
+from tests import profiles
 from tests.infra import Infra, real_infra
+
+profiles.register()
 
 _INTEGRATION_IDS: set[str] = set()
 _INTEGRATION_RESULTS: dict[str, str] = {}
 _INFRA_KIND: list[str] = []
+_CONFIG: list[pytest.Config] = []
 
 
 @pytest.fixture(scope="session")
@@ -47,12 +54,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             _INTEGRATION_IDS.add(item.nodeid)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG.append(config)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown" and _CONFIG:
+        _note_examples(report, _CONFIG[0])
     if report.nodeid in _INTEGRATION_IDS and (report.when == "call" or report.outcome != "passed"):
         _INTEGRATION_RESULTS[report.nodeid] = report.outcome
 
 
+# The hypothesis plugin keeps each test's statistics on its report under this key, as the text it prints.
+_HYPOTHESIS_STATS = "_hypothesis_stats"
+_PHASE = re.compile(r"during (\w+) phase .*?(\d+) passing, (\d+) failing", re.DOTALL)
+_EXAMPLES: dict[str, int] = {}
+
+
+def _note_examples(report: pytest.TestReport, config: pytest.Config) -> None:
+    """Count the examples a property ran (valid ones, in every phase but shrinking), from the statistics the
+    hypothesis plugin leaves on its teardown report; with --hypothesis-show-statistics, say so at once."""
+    text = report.__dict__.get(_HYPOTHESIS_STATS)
+    if not text:
+        return
+    count = sum(int(passing) + int(failing) for phase, passing, failing in _PHASE.findall(text) if phase != "shrink")
+    _EXAMPLES[report.nodeid] = count
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if reporter is not None and config.getoption("--hypothesis-show-statistics"):
+        reporter.write_line(f"{count:>10,} examples  {report.nodeid}")
+
+
+@pytest.hookimpl(trylast=True)  # after the hypothesis plugin's own statistics
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _EXAMPLES:
+        profile = hypothesis.settings.get_current_profile_name()
+        terminalreporter.write_line(
+            f"hypothesis ({profile} profile): {sum(_EXAMPLES.values()):,} examples run by {len(_EXAMPLES)} properties"
+        )
     passed = sum(1 for outcome in _INTEGRATION_RESULTS.values() if outcome == "passed")
     kind = _INFRA_KIND[0] if _INFRA_KIND else "none started"
     terminalreporter.write_line(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dde.actions import ActionPacket
@@ -26,6 +26,8 @@ from dde.parse import (
 from dde.statistics import StatisticsPacket
 from ddeflow.errors import PacketError
 from tests.dde.samples import SAMPLES_DIR, sample_bytes
+from tests.profiles import examples
+from tests.strategies import INT32, action_wires, json_values, statistics_wires, wire_bytes
 
 REASONS = {"malformed_json", "missing_field", "wrong_type", "bad_value", "too_large", "not_a_packet"}
 PARSERS: list[Callable[[bytes], object]] = [
@@ -81,16 +83,8 @@ for _name in SAMPLE_NAMES:
     PATHS[_name], RECORDS[_name] = [], []
     _walk(json.loads(RAW[_name]), (), PATHS[_name], RECORDS[_name])
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-    max_leaves=8,
-)
-
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = examples(ci=500, fuzz=80_000)
+WIRES = examples(ci=300, fuzz=10_000)  # drawing a whole valid packet takes a hundred draws
 
 
 def outcome(parse: Callable[[bytes], object], data: bytes) -> object:
@@ -114,7 +108,7 @@ def _get(node: Any, path: Path) -> Any:
 # --- arbitrary input ------------------------------------------------------------------------
 
 
-@FAST
+@examples(ci=500, fuzz=200_000)  # the cheapest property, and the widest input
 @given(st.binary(max_size=512))
 def test_arbitrary_bytes_parse_or_raise_packet_error(data: bytes) -> None:
     for parse in PARSERS:
@@ -145,6 +139,72 @@ def test_arbitrary_packet_shaped_objects_parse_or_raise_packet_error(value: dict
         assert not isinstance(result, Heartbeat)
     else:
         assert result == Heartbeat(data)
+
+
+@WIRES
+@given(action_wires())
+def test_valid_action_packets_parse_and_are_classified_as_packets(wire: dict[str, Any]) -> None:
+    data = wire_bytes(wire)
+    packet = parse_action_packet(data)
+    assert classify_frame(data) == packet
+    assert parse_action_packets(b"[" + data + b"," + data + b"]") == (packet, packet)
+    fa = wire["fixtureAction"]
+    assert (packet.fixture_id, packet.fixture_action.action_id, packet.seq_num) == (
+        fa["fixtureId"],
+        fa["actionId"],
+        fa["fixtureSeqNum"],
+    )
+
+
+@WIRES
+@given(statistics_wires())
+def test_valid_statistics_packets_parse_and_are_classified_as_packets(wire: dict[str, Any]) -> None:
+    data = wire_bytes(wire)
+    packet = parse_statistics_packet(data)
+    assert classify_frame(data) == packet
+    assert (packet.fixture_id, packet.seq_num) == (wire["fixtureId"], wire["seqNum"])
+
+
+_BYTE_EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["flip", "insert", "delete", "repeat"]),
+        st.integers(min_value=0, max_value=2**20),
+        st.integers(min_value=0, max_value=255),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _edit(data: bytes, edits: list[tuple[str, int, int]]) -> bytes:
+    """``data`` with a few byte-level edits: a bit flipped, a byte inserted, a run deleted or repeated."""
+    buffer = bytearray(data)
+    for op, where, byte in edits:
+        at = where % (len(buffer) + 1)
+        if op == "flip" and buffer:
+            buffer[at % len(buffer)] ^= 1 << (byte % 8)
+        elif op == "insert":
+            buffer.insert(at, byte)
+        elif op == "delete":
+            del buffer[at : at + byte % 8 + 1]
+        elif op == "repeat":
+            buffer[at:at] = buffer[at : at + byte % 16 + 1]
+    return bytes(buffer)
+
+
+@WIRES
+@given(
+    st.sampled_from(SAMPLE_NAMES).map(RAW.__getitem__)
+    | action_wires().map(wire_bytes)
+    | statistics_wires().map(wire_bytes),
+    _BYTE_EDITS,
+)
+def test_byte_edits_of_valid_packets_parse_or_raise_packet_error(
+    valid: bytes, edits: list[tuple[str, int, int]]
+) -> None:
+    data = _edit(valid, edits)
+    for parse in PARSERS:
+        outcome(parse, data)
 
 
 # --- mutated real samples ---------------------------------------------------------------------
@@ -286,7 +346,7 @@ def test_unknown_enum_values_parse_as_unknown_and_keep_the_text(
 
 @FAST
 @given(
-    st.integers(min_value=-(2**31), max_value=2**31 - 1).filter(lambda n: n not in range(7)),  # an int32
+    INT32.filter(lambda n: n not in range(7)),  # sendTypeId is an int32 on the wire
     st.text(max_size=10),
 )
 def test_unknown_send_type_ids_parse_as_unknown_and_keep_id_and_name(type_id: int, name: str) -> None:

@@ -7,27 +7,32 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dde.actions import ActionPacket
 from dde.enums import SendType
+from dde.parse import parse_action_packet, parse_statistics_packet
 from dde.statistics import StatisticsPacket
 from processors.core import (
     ActionState,
     ActionStateRecord,
     BreakCompletion,
+    Disposition,
     FixtureState,
     Output,
     StatisticsState,
+    Verdict,
     apply_action_packet,
     apply_statistics_packet,
 )
 from tests.processors.core.builders import Run, brk, packet, period, score_changes, snapshot, summary
+from tests.profiles import examples
+from tests.strategies import action_wires, statistics_wires, wire_bytes
 
 SEND_TYPES: list[SendType | int] = [*SendType, 9]
 CORRECTING = {"Updated", "Deleted", "Restored"}
-PROPERTY_SETTINGS = settings(max_examples=60, deadline=None)
+PROPERTY_SETTINGS = examples(ci=60, fuzz=2_000)
 
 
 @st.composite
@@ -123,17 +128,15 @@ def test_a_rising_score_never_goes_back_whatever_the_arrival_order(
     assert seqs == sorted(seqs)
 
 
-@PROPERTY_SETTINGS
-@given(st.data(), matches(allow_decrease=True))
-def test_score_records_are_continuous_and_decreases_are_corrections(
-    data: st.DataObject, match: list[ActionPacket]
-) -> None:
-    run = Run()
-    run.feed_all(match[i] for i in data.draw(arrivals(match)))
+def assert_score_changes_replay_to_the_summary(run: Run, fixture_id: str) -> None:
+    """The fixture's score changes, applied in order from 0-0, are continuous (each starts where the last left
+    off), every decrease is a correction, and they end at the score of the last applied summary."""
     match_score = (0, 0)
     period_scores: dict[int, tuple[int, int]] = {}
     packet_seq: int | None = None
     for change in score_changes(run.outputs):
+        if change.fixture_id != fixture_id:
+            continue
         # the records of one packet share the match score before and after it
         if change.fixture_seq_num != packet_seq:
             packet_seq = change.fixture_seq_num
@@ -152,10 +155,21 @@ def test_score_records_are_continuous_and_decreases_are_corrections(
             assert change.is_correction
         match_score = (change.home_score, change.away_score)
         period_scores[change.period] = (change.home_period_score, change.away_period_score)
-    fixture = run.fixture()
+    fixture = run.fixture(fixture_id)
     assert match_score == (fixture.home_score, fixture.away_score)
-    for state in fixture.periods:
-        assert period_scores.get(state.id, (0, 0)) == (state.home_period_score, state.away_period_score)
+    final_periods = {state.id: (state.home_period_score, state.away_period_score) for state in fixture.periods}
+    for period_id in final_periods.keys() | period_scores.keys():
+        assert period_scores.get(period_id, (0, 0)) == final_periods.get(period_id, (0, 0))
+
+
+@PROPERTY_SETTINGS
+@given(st.data(), matches(allow_decrease=True))
+def test_score_records_are_continuous_and_decreases_are_corrections(
+    data: st.DataObject, match: list[ActionPacket]
+) -> None:
+    run = Run()
+    run.feed_all(match[i] for i in data.draw(arrivals(match)))
+    assert_score_changes_replay_to_the_summary(run, match[0].fixture_id)
 
 
 @PROPERTY_SETTINGS
@@ -232,3 +246,85 @@ def test_break_revisions_count_up_and_end_at_the_newest_snapshot(
     assert direct is not None
     assert direct_outputs == run.outputs
     assert direct.to_dict() == run.statistics[direct.fixture_id]
+
+
+# --- arbitrary valid packets ------------------------------------------------------------------------
+
+Packet = ActionPacket | StatisticsPacket
+
+
+def _streams(*, shared_action_ids: bool) -> st.SearchStrategy[list[Packet]]:
+    """Valid packets of two fixtures, both streams mixed, with arbitrary content (see tests/strategies.py)."""
+    one = st.one_of(
+        action_wires(shared_action_ids=shared_action_ids).map(lambda w: parse_action_packet(wire_bytes(w))),
+        statistics_wires().map(lambda w: parse_statistics_packet(wire_bytes(w))),
+    )
+    return st.lists(one, min_size=1, max_size=8)
+
+
+def _play(packets: list[Packet], run: Run | None = None) -> Run:
+    run = run if run is not None else Run()
+    for p in packets:
+        if isinstance(p, ActionPacket):
+            run.feed(p)
+        else:
+            run.snapshots(p)
+    return run
+
+
+ARBITRARY_SETTINGS = examples(ci=500, fuzz=5_000)
+
+
+@ARBITRARY_SETTINGS
+@given(_streams(shared_action_ids=True))
+def test_any_valid_packets_are_handled_and_every_output_fits_its_schema(packets: list[Packet]) -> None:
+    run = _play(packets)  # Run checks every output against its Avro schema
+    counters = run.counters()
+    actions = sum(1 for p in packets if isinstance(p, ActionPacket))
+    assert sum(counters.get(f"summaries.{d}") for d in ("applied", "duplicate", "stale")) == actions
+    assert sum(counters.get(f"statistics.{d}") for d in ("applied", "duplicate", "stale")) == len(packets) - actions
+
+
+def _older_copy(original: Packet, lower_by: int, score: int) -> Packet:
+    """A re-send of ``original`` with a sequence number no higher and, when lowered, another score."""
+    if isinstance(original, ActionPacket):
+        fa = original.fixture_action
+        seq = max(fa.fixture_seq_num - lower_by, -(2**63))
+        summary = original.fixture_summary
+        if seq != fa.fixture_seq_num:
+            summary = replace(summary, home_team_score=score)
+        return replace(original, fixture_action=replace(fa, fixture_seq_num=seq), fixture_summary=summary)
+    seq = max(original.seq_num - lower_by, -(2**63))
+    advanced = original.advanced_sport_statistics if seq == original.seq_num else None
+    return replace(original, seq_num=seq, advanced_sport_statistics=advanced)
+
+
+@ARBITRARY_SETTINGS
+@given(
+    _streams(shared_action_ids=False),
+    st.data(),
+    st.integers(min_value=0, max_value=3) | st.integers(min_value=0, max_value=2**64),
+    st.integers(min_value=0, max_value=99),
+)
+def test_a_duplicate_or_stale_packet_changes_no_output_and_no_state(
+    packets: list[Packet], data: st.DataObject, lower_by: int, score: int
+) -> None:
+    source = data.draw(st.integers(min_value=0, max_value=len(packets) - 1), label="re-send of")
+    at = data.draw(st.integers(min_value=source + 1, max_value=len(packets)), label="inserted before")
+    plain = _play(packets)
+    resent = _play([*packets[:at], _older_copy(packets[source], lower_by, score), *packets[at:]])
+    assert resent.outputs == plain.outputs
+    assert (resent.fixtures, resent.actions, resent.statistics) == (plain.fixtures, plain.actions, plain.statistics)
+    verdict = resent.verdicts[at]
+    if isinstance(verdict, Verdict):
+        assert Disposition.APPLIED not in (verdict.action, verdict.summary)
+    else:
+        assert verdict.snapshot is not Disposition.APPLIED
+
+
+@ARBITRARY_SETTINGS
+@given(_streams(shared_action_ids=True))
+def test_score_changes_applied_in_order_reproduce_the_final_summary_score(packets: list[Packet]) -> None:
+    run = _play(packets)
+    for fixture_id in run.fixtures:
+        assert_score_changes_replay_to_the_summary(run, fixture_id)
