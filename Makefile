@@ -32,7 +32,7 @@ test: lint jars ## the whole suite, against a real broker and registry
 test-fast: install ## only the tests that need no broker
 	$(BIN)/pytest -m "not integration"
 
-FUZZ = nice -n 10 $(BIN)/pytest --hypothesis-profile=fuzz --hypothesis-show-statistics --timeout=0
+FUZZ = PYTHONUNBUFFERED=1 nice -n 10 $(BIN)/pytest --hypothesis-profile=fuzz --hypothesis-show-statistics --timeout=0
 
 fuzz: install ## the parser, core and Transformer properties on over a million fresh examples (long; not in test)
 	$(MAKE) -j2 fuzz-parser fuzz-processors

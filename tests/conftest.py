@@ -4,6 +4,7 @@ Hypothesis profiles (``ci``, the default, and ``fuzz``) are in tests/profiles.py
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterator
@@ -46,16 +47,45 @@ def settings(infra: Infra, topic_prefix: str, tmp_path_factory: pytest.TempPathF
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG.append(config)
+
+
+_PROGRESS_EVERY = 10_000
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "infra" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
         if item.get_closest_marker("integration") is not None:
             _INTEGRATION_IDS.add(item.nodeid)
+        if hypothesis.settings.get_current_profile_name() == profiles.FUZZ:
+            _count_calls(item)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    _CONFIG.append(config)
+def _count_calls(item: pytest.Item) -> None:
+    """Under the fuzz profile, say every 10,000 calls how many examples a property has run so far, so that a
+    run stopped early still tells what it did.  (``inner_test`` is hypothesis' documented hook for wrapping
+    the test body.)"""
+    handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+    if handle is None:
+        return
+    inner = handle.inner_test
+    calls = [0]
+
+    @functools.wraps(inner)
+    def counted(*args: object, **kwargs: object) -> object:
+        calls[0] += 1
+        if calls[0] % _PROGRESS_EVERY == 0:
+            plugins = item.config.pluginmanager
+            reporter, capture = plugins.getplugin("terminalreporter"), plugins.getplugin("capturemanager")
+            if reporter is not None and capture is not None:
+                with capture.global_and_fixture_disabled():  # else the test's output capture swallows it
+                    reporter.write_line(f"{calls[0]:>10,} calls so far  {item.nodeid}")
+        return inner(*args, **kwargs)
+
+    handle.inner_test = counted
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
