@@ -10,9 +10,13 @@ import fastavro
 from ddeflow import schemas
 from ddeflow.avro import AvroCodec
 from ddeflow.registry import SchemaRegistry
+from processors.core import RetentionPolicy
 
 PREFIX = "p."
 RECEIVED_AT = (("received-at-ns", b"1700000000123456789"),)
+T0_MS = 1_700_000_000_000
+"""A record timestamp to count stream time from."""
+RETENTION = RetentionPolicy(grace_ms=3_600_000, marker_ms=86_400_000)
 
 
 @cache

@@ -10,7 +10,6 @@ import pytest
 from dde import Sport
 from ddeflow import avro, schemas, topics
 from ddeflow.dlq import read_headers
-from processors.core import RetentionPolicy
 from processors.store import (
     PartitionStore,
     action_key,
@@ -20,10 +19,9 @@ from processors.store import (
     stream_time_key,
 )
 from processors.transform import RawRecord, Transformer, received_at_us, route
-from tests.processors.worker.support import PREFIX, codec
+from tests.processors.worker.support import PREFIX, RETENTION, T0_MS, codec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
-RETENTION = RetentionPolicy(grace_ms=3_600_000, marker_ms=86_400_000)
 
 
 def _transformer() -> Transformer:
@@ -61,9 +59,15 @@ def test_received_at_header_becomes_microseconds() -> None:
 
 def test_a_record_with_an_out_of_range_receipt_time_is_derived_without_it() -> None:
     record = RawRecord(
-        PREFIX + "dde.raw.basketball.actions", 0, 0, b"f", _rest_packets()[0], (("received-at-ns", b"9" * 25),)
+        PREFIX + "dde.raw.basketball.actions",
+        0,
+        0,
+        b"f",
+        _rest_packets()[0],
+        (("received-at-ns", b"9" * 25),),
+        timestamp_ms=T0_MS,
     )
-    outputs = Transformer(PREFIX, codec()).handle(record, PartitionStore())
+    outputs = _transformer().handle(record, PartitionStore())
     assert outputs and all(o.topic != PREFIX + topics.DLQ for o in outputs)
 
 
@@ -73,8 +77,8 @@ def test_a_bad_field_under_a_key_utf8_cannot_carry_is_still_dead_lettered() -> N
     wire = json.loads((SAMPLES / "snooker-statistics.json").read_bytes())
     wire["advancedSportStatistics"]["averageShotTimeStatistics"]["averageShotTimes"] = {"p\ud800": "soon"}
     value = json.dumps(wire).encode()
-    record = RawRecord(PREFIX + "dde.raw.snooker.statistics", 0, 7, b"f\xff", value, ())
-    (letter,) = Transformer(PREFIX, codec()).handle(record, PartitionStore())
+    record = RawRecord(PREFIX + "dde.raw.snooker.statistics", 0, 7, b"f\xff", value, (), timestamp_ms=T0_MS)
+    (letter,) = _transformer().handle(record, PartitionStore())
     headers = read_headers(list(letter.headers))
     assert letter.topic == PREFIX + topics.DLQ and letter.value == value
     assert headers["dlq.reason"] == "bad_value"
