@@ -179,9 +179,6 @@ class Worker:
 
     # --- partition ownership ----------------------------------------------------------
 
-    def _assigned_numbers(self) -> set[int]:
-        return {tp.partition for tp in self.consumer.assignment()}
-
     async def assign(self, assigned: list[TopicPartition]) -> None:
         async with self._lock:
             numbers = sorted({tp.partition for tp in assigned})
