@@ -4,12 +4,19 @@ Changelog record format (topic ``<prefix>ddeflow-processors.state-changelog``,
 compacted, one partition per input partition number)::
 
     key     b"f:" + fixtureId                → FixtureState
-            b"a:" + actionId                 → ActionState
+            b"a:" + len(fixtureId) + b":" + fixtureId + actionId
+                                             → ActionState (the length makes the pair unambiguous)
             b"s:" + fixtureId                → StatisticsState
             b"m:a:" / b"m:s:" + fixtureId    → Marker (the fixture's actions / statistics stream is over)
             b"t:" + input topic              → StreamTime of that topic's partition
     value   the state's ``to_dict()`` as compact JSON (every dict carries its format version "v"),
             or None: a tombstone, the key was removed
+
+An actionId is unique only within its fixture, so an action's state is keyed by
+both.  A changelog written before that was keyed by actionId alone
+(``b"a:" + actionId``); ``restore`` moves such a record to its new key and the
+next transaction writes the move (the new key, a tombstone for the old), so an
+upgrade keeps every action's state.
 
 Writes made while processing a transaction go to an overlay (a removal is an
 overlay entry of None); ``commit`` folds them into the committed view after
@@ -54,8 +61,9 @@ def fixture_key(fixture_id: str) -> bytes:
     return b"f:" + fixture_id.encode()
 
 
-def action_key(action_id: str) -> bytes:
-    return b"a:" + action_id.encode()
+def action_key(fixture_id: str, action_id: str) -> bytes:
+    fixture = fixture_id.encode()
+    return b"a:%d:%s%s" % (len(fixture), fixture, action_id.encode())
 
 
 def statistics_key(fixture_id: str) -> bytes:
@@ -84,7 +92,7 @@ def decode_state(key: bytes, value: bytes) -> State:
 @dataclass
 class _Indexes:
     actions_of: dict[str, set[str]] = field(default_factory=dict)
-    """fixtureId → actionIds whose stored state was last written for it (may include overwritten ones)."""
+    """fixtureId → the actionIds stored for it."""
     markers: dict[tuple[str, bool], list[tuple[int, bytes]]] = field(default_factory=dict)
     """(topic, removed) → heap of (finished_at_ms, marker key)."""
 
@@ -108,6 +116,8 @@ class PartitionStore:
         self._committed: dict[bytes, State] = {}
         self._overlay: dict[bytes, State | None] = {}
         self._indexes: _Indexes | None = None
+        self._moves: dict[bytes, bytes] = {}
+        """Old action key → its current key, restored but not yet rewritten in the changelog."""
 
     def __len__(self) -> int:
         return len(self._committed)
@@ -117,8 +127,15 @@ class PartitionStore:
         self._indexes = None
         if value is None:
             self._committed.pop(key, None)
-        else:
-            self._committed[key] = decode_state(key, value)
+            self._moves.pop(key, None)
+            return
+        state = decode_state(key, value)
+        if isinstance(state, ActionState):
+            current = action_key(state.fixture_id, state.action_id)
+            if key != current:
+                self._moves[key] = current
+                key = current
+        self._committed[key] = state
 
     def _get(self, key: bytes) -> State | None:
         if key in self._overlay:
@@ -129,8 +146,8 @@ class PartitionStore:
         state = self._get(fixture_key(fixture_id))
         return state if isinstance(state, FixtureState) else None
 
-    def action(self, action_id: str) -> ActionState | None:
-        state = self._get(action_key(action_id))
+    def action(self, fixture_id: str, action_id: str) -> ActionState | None:
+        state = self._get(action_key(fixture_id, action_id))
         return state if isinstance(state, ActionState) else None
 
     def statistics(self, fixture_id: str) -> StatisticsState | None:
@@ -161,9 +178,8 @@ class PartitionStore:
             self._indexes.drop(previous)
 
     def actions_of(self, fixture_id: str) -> list[str]:
-        """The actionIds whose stored state belongs to ``fixture_id``, sorted."""
-        ids = self._index().actions_of.get(fixture_id, set())
-        return sorted(i for i in ids if (state := self.action(i)) is not None and state.fixture_id == fixture_id)
+        """The actionIds stored for ``fixture_id``, sorted."""
+        return sorted(self._index().actions_of.get(fixture_id, ()))
 
     def due_markers(self, topic: str, *, removed: bool, finished_by_ms: int) -> list[Marker]:
         """Take the markers of ``topic`` in the state ``removed`` that finished at or before ``finished_by_ms``.
@@ -192,7 +208,15 @@ class PartitionStore:
         return self._indexes
 
     def pending(self) -> Iterator[tuple[bytes, bytes | None]]:
-        """The changelog records of the open transaction: the last state per key, None for a removed key."""
+        """The changelog records of the open transaction: the last state per key, None for a removed key.
+
+        Moves of old action keys come first, so that a write of the same state in this transaction wins.
+        """
+        for old, current in self._moves.items():
+            yield old, None
+            moved = self._committed.get(current)
+            if moved is not None:
+                yield current, encode_state(moved)
         for key, state in self._overlay.items():
             yield key, None if state is None else encode_state(state)
 
@@ -203,6 +227,7 @@ class PartitionStore:
             else:
                 self._committed[key] = state
         self._overlay.clear()
+        self._moves.clear()
 
     def discard(self) -> None:
         self._overlay.clear()

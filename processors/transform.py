@@ -177,7 +177,7 @@ class Transformer:
                 store.delete(fixture_key(fixture_id))
             action_ids = store.actions_of(fixture_id)
             for action_id in action_ids:
-                store.delete(action_key(action_id))
+                store.delete(action_key(fixture_id, action_id))
             self.counters["state.fixtures_removed"] += 1
             self.counters["state.actions_removed"] += len(action_ids)
         else:
@@ -198,7 +198,7 @@ class Transformer:
         action_id = packet.fixture_action.action_id
         step = apply_action_packet(
             store.fixture(packet.fixture_id),
-            store.action(action_id),
+            store.action(packet.fixture_id, action_id),
             packet,
             sport,
             received_at_us(record.headers),
@@ -209,7 +209,7 @@ class Transformer:
             if marker is None and fixture_is_over(step.fixture):
                 _mark_over(store, MarkedStream.ACTIONS, packet.fixture_id, step.fixture.summary_seq_num, record, now_ms)
         if step.verdict.action is Disposition.APPLIED:
-            store.put(action_key(action_id), step.action)
+            store.put(action_key(packet.fixture_id, action_id), step.action)
         return [self._encode(output) for output in step.outputs]
 
     def _statistics(

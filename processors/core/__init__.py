@@ -2,10 +2,10 @@
 
 Nothing here does I/O or imports aiokafka.  The worker (``processors.worker``)
 keeps three tables (``fixtures``: fixtureId → ``FixtureState``, ``actions``:
-actionId → ``ActionState``, ``statistics``: fixtureId → ``StatisticsState``),
-and for each parsed raw record calls one function::
+(fixtureId, actionId) → ``ActionState``, ``statistics``: fixtureId →
+``StatisticsState``), and for each parsed raw record calls one function::
 
-    step = apply_action_packet(fixtures.get(fid), actions.get(aid), packet, sport, received_at_us)
+    step = apply_action_packet(fixtures.get(fid), actions.get((fid, aid)), packet, sport, received_at_us)
     step = apply_statistics_packet(statistics.get(fid), packet, received_at_us)
 
 then stores the step's states (``to_dict()``), sends ``step.outputs`` in order

@@ -16,9 +16,6 @@ is ignored, and a stale packet never moves a score backwards.  A re-delivery
 of an action's last applied version with different content is still a
 duplicate, and is reported as a ``conflicting_duplicate`` anomaly.
 
-An actionId last seen in another fixture (table key collision) starts afresh
-in this fixture, flagged ``action_of_other_fixture``.
-
 Outputs, in this order: the ``ActionStateRecord`` (if the action part was
 applied), the ``ScoreChange`` records (ascending period), the ``FixtureEvent``
 records (order documented in ``fixture_events``).  The same inputs always give
@@ -81,24 +78,18 @@ def apply_action_packet(
 
     ``received_at_us`` is when the producer received the packet (the raw
     record's header), copied to every output.  Never raises on anything the
-    feed sends; raises ``ValueError`` only when ``fixture`` belongs to another
-    fixture, which is a caller's bug (the table is keyed by fixtureId).
+    feed sends; raises ``ValueError`` only when ``fixture`` or ``action``
+    belongs to another fixture, which is a caller's bug (states are keyed by
+    fixtureId, and an action's by fixtureId and actionId).
     """
-    if fixture is not None and fixture.fixture_id != packet.fixture_id:
-        raise ValueError(f"state of fixture {fixture.fixture_id} passed with a packet of {packet.fixture_id}")
+    for state in (fixture, action):
+        if state is not None and state.fixture_id != packet.fixture_id:
+            raise ValueError(f"state of fixture {state.fixture_id} passed with a packet of {packet.fixture_id}")
     fa = packet.fixture_action
     anomalies: list[Anomaly] = []
     outputs: list[Output] = []
 
     known = action
-    if known is not None and known.fixture_id != fa.fixture_id:
-        anomalies.append(
-            Anomaly(
-                kind=AnomalyKind.ACTION_OF_OTHER_FIXTURE,
-                detail=f"actionId last seen in fixture {known.fixture_id}",
-            )
-        )
-        known = None
     content = action_digest(fa)
     action_verdict = judge(known.fixture_seq_num if known is not None else None, fa.fixture_seq_num)
     if action_verdict is Disposition.APPLIED:

@@ -51,8 +51,6 @@ class AnomalyKind(StrEnum):
     """Pending after Confirmed, Updated or Deleted."""
     UNEXPECTED_TRANSITION = "unexpected_transition"
     """Any other transition outside the lifecycle (Confirmed after Confirmed, Deleted after Pending...)."""
-    ACTION_OF_OTHER_FIXTURE = "action_of_other_fixture"
-    """The actionId was last seen in another fixture; the packet starts the action afresh."""
     CONFLICTING_DUPLICATE = "conflicting_duplicate"
     """A re-delivery of the action's last applied fixtureSeqNum with different content (dropped all the same)."""
     BREAK_DISAPPEARED = "break_disappeared"

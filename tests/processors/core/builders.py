@@ -194,7 +194,7 @@ class Run:
 
     sport: Sport = Sport.BASKETBALL
     fixtures: dict[str, dict[str, Any]] = field(default_factory=dict)
-    actions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    actions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     statistics: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)
     verdicts: list[Verdict | StatisticsVerdict] = field(default_factory=list)
@@ -204,7 +204,7 @@ class Run:
         produced: list[Output] = []
         for p in packets:
             stored_fixture = self.fixtures.get(p.fixture_id)
-            stored_action = self.actions.get(p.fixture_action.action_id)
+            stored_action = self.actions.get((p.fixture_id, p.fixture_action.action_id))
             step = apply_action_packet(
                 FixtureState.from_dict(stored_fixture) if stored_fixture is not None else None,
                 ActionState.from_dict(stored_action) if stored_action is not None else None,
@@ -213,7 +213,7 @@ class Run:
                 received_at_us,
             )
             self.fixtures[p.fixture_id] = _through_json(step.fixture.to_dict())
-            self.actions[p.fixture_action.action_id] = _through_json(step.action.to_dict())
+            self.actions[p.fixture_id, p.fixture_action.action_id] = _through_json(step.action.to_dict())
             self.verdicts.append(step.verdict)
             produced.extend(step.outputs)
         return self._emit(produced)
@@ -245,8 +245,8 @@ class Run:
     def fixture(self, fixture_id: str = FIXTURE) -> FixtureState:
         return FixtureState.from_dict(self.fixtures[fixture_id])
 
-    def action(self, action_id: str) -> ActionState:
-        return ActionState.from_dict(self.actions[action_id])
+    def action(self, action_id: str, fixture_id: str = FIXTURE) -> ActionState:
+        return ActionState.from_dict(self.actions[fixture_id, action_id])
 
     def action_verdicts(self) -> list[Verdict]:
         return [v for v in self.verdicts if isinstance(v, Verdict)]

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from dde.enums import SendType
-from processors.core import ActionStateRecord, ActionStatus, AnomalyKind, Disposition
+from processors.core import ActionStateRecord, ActionStatus, AnomalyKind, Disposition, apply_action_packet
 from tests.processors.core._micros import micros
 from tests.processors.core.builders import Run, action_records, packet
 
@@ -160,10 +160,20 @@ def test_each_action_has_its_own_lifecycle() -> None:
     assert not any(v.anomalies for v in run.verdicts)
 
 
-def test_action_id_seen_in_another_fixture_starts_afresh() -> None:
+def test_one_action_id_in_two_fixtures_is_two_actions() -> None:
+    run = Run()
+    other = packet(50, "shared", K, fixture_id="fx-other")
+    run.feed(other)
+    record = action_records(run.feed(packet(3, "shared", K, fixture_id="fx-1")))[0]
+    assert record.revision == 1 and record.fixture_id == "fx-1" and record.anomaly is None
+    assert run.feed(other) == []
+    assert run.last_verdict.action is Disposition.DUPLICATE
+    assert run.action("shared", "fx-other").fixture_seq_num == 50
+    assert run.action("shared", "fx-1").fixture_seq_num == 3
+
+
+def test_an_action_state_of_another_fixture_is_a_callers_bug() -> None:
     run = Run()
     run.feed(packet(50, "shared", K, fixture_id="fx-other"))
-    record = action_records(run.feed(packet(3, "shared", K, fixture_id="fx-1")))[0]
-    assert record.revision == 1 and record.fixture_id == "fx-1"
-    assert record.anomaly == "actionId last seen in fixture fx-other"
-    assert [a.kind for a in run.last_verdict.anomalies] == [AnomalyKind.ACTION_OF_OTHER_FIXTURE]
+    with pytest.raises(ValueError, match="state of fixture fx-other passed with a packet of fx-1"):
+        apply_action_packet(None, run.action("shared", "fx-other"), packet(3, "shared", K), run.sport, None)

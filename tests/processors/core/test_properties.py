@@ -100,8 +100,8 @@ def test_arrival_order_and_redeliveries_do_not_change_the_final_state(
 
     assert shuffled.fixtures == in_order.fixtures
     assert shuffled.actions.keys() == in_order.actions.keys()
-    for action_id in in_order.actions:
-        got, want = shuffled.action(action_id), in_order.action(action_id)
+    for fixture_id, action_id in in_order.actions:
+        got, want = shuffled.action(action_id, fixture_id), in_order.action(action_id, fixture_id)
         assert (got.status, got.fixture_seq_num, got.digest) == (want.status, want.fixture_seq_num, want.digest)
         assert 1 <= got.revision <= want.revision
     assert _compacted(shuffled.outputs) == _compacted(in_order.outputs)

@@ -160,7 +160,7 @@ def test_a_late_packet_for_a_removed_fixture_is_counted_and_dropped_never_taken_
     assert out == []
     assert run.transformer.counters["actions.late_for_removed_fixture"] == 2
     assert run.kinds() == Counter({b"m:": 1, b"t:": 1})
-    assert run.store.action("never-seen") is None
+    assert run.store.action(match.fixture_id, "never-seen") is None
 
 
 def test_a_marker_goes_once_the_raw_retention_has_passed_after_the_removal() -> None:

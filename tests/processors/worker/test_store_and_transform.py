@@ -10,6 +10,7 @@ import pytest
 from dde import Sport
 from ddeflow import avro, schemas, topics
 from ddeflow.dlq import read_headers
+from processors.core import ActionState
 from processors.store import (
     PartitionStore,
     action_key,
@@ -174,5 +175,67 @@ def test_bad_records_become_dead_letters_with_source_coordinates(
     assert [key for key, _ in store.pending()] == [stream_time_key(PREFIX + "dde.raw.basketball.actions")]
 
 
-def test_action_key_is_distinct_from_fixture_key() -> None:
-    assert action_key("x") != fixture_key("x")
+def test_action_keys_tell_every_fixture_and_action_pair_apart() -> None:
+    assert action_key("x", "") != fixture_key("x")
+    assert action_key("ab", "c") != action_key("a", "bc")
+    assert action_key("fx", "a") != action_key("fy", "a")
+
+
+def _in_fixture(packet: bytes, fixture_id: str) -> bytes:
+    element = json.loads(packet)
+    element["fixtureAction"]["fixtureId"] = fixture_id
+    return json.dumps(element).encode()
+
+
+def test_an_action_id_shared_by_two_fixtures_is_never_applied_twice() -> None:
+    store, transformer = PartitionStore(), _transformer()
+    first = _rest_packets()[0]
+    other = _in_fixture(first, "another-fixture")
+    assert transformer.handle(_raw(first, 0), store)
+    assert transformer.handle(_raw(other, 1), store)
+    store.commit()
+    # The first fixture's packet again, after the other fixture stored the same actionId.
+    assert transformer.handle(_raw(first, 2), store) == []
+    assert transformer.counters["actions.duplicate"] == 1
+
+
+def test_a_changelog_keyed_by_action_id_alone_is_moved_to_the_new_keys() -> None:
+    store, transformer = PartitionStore(), _transformer()
+    for offset, packet in enumerate(_rest_packets()[:3]):
+        transformer.handle(_raw(packet, offset), store)
+    written = dict(store.pending())
+    actions = {k: v for k, v in written.items() if k.startswith(b"a:") and v is not None}
+    assert actions
+    legacy = {b"a:" + _action_state(v).action_id.encode(): v for v in actions.values()}
+    assert not legacy.keys() & actions.keys()
+
+    old = PartitionStore()
+    for key, value in {**{k: v for k, v in written.items() if k not in actions}, **legacy}.items():
+        old.restore(key, value)
+    for state in map(_action_state, actions.values()):
+        assert old.action(state.fixture_id, state.action_id) == state  # visible at once under the new key
+    move = list(old.pending())
+    assert move == [record for k, v in legacy.items() for record in [(k, None), (_new_key(v), v)]]
+    old.discard()
+    assert list(old.pending()) == move  # an aborted transaction leaves the move to the next one
+    old.commit()
+    assert list(old.pending()) == []
+
+    # The changelog with the move written, as a restore reads it: the old keys end up removed, nothing moves again.
+    replayed = PartitionStore()
+    for key, value in [*legacy.items(), *move]:
+        replayed.restore(key, value)
+    assert list(replayed.pending()) == []
+    assert len(replayed) == len(actions)
+    assert all(replayed.action(s.fixture_id, s.action_id) == s for s in map(_action_state, actions.values()))
+
+
+def _action_state(value: bytes) -> ActionState:
+    state = decode_state(b"a:", value)
+    assert isinstance(state, ActionState)
+    return state
+
+
+def _new_key(value: bytes) -> bytes:
+    state = _action_state(value)
+    return action_key(state.fixture_id, state.action_id)
