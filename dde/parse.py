@@ -140,10 +140,10 @@ from dde._decode_fixtures import decode_fixture
 from dde._decode_statistics import decode_statistics_packet
 from dde._fields import BAD_VALUE, FieldError, describe
 from dde.actions import ActionPacket
+from dde.errors import PacketError
 from dde.fixtures import Fixture
 from dde.heartbeat import Heartbeat
 from dde.statistics import StatisticsPacket
-from ddeflow.errors import PacketError
 
 T = TypeVar("T")
 

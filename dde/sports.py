@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ddeflow.errors import UnknownSportError
+from dde.errors import UnknownSportError
 
 
 class Sport(StrEnum):

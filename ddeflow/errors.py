@@ -7,31 +7,18 @@ translated into these at the edge, so callers branch on the type and on
 
 Messages never contain credentials: anything that could carry a token is
 redacted before it is put into an error.
+
+The root, the configuration errors and ``PacketError`` are defined in the
+domain package (``dde.errors``), which imports nothing else of ours, and are
+re-exported here: import every error from this module.
 """
 
 from __future__ import annotations
 
-
-class DdeflowError(Exception):
-    """Root of every error ddeflow raises on purpose."""
-
-    retriable: bool = False
-
-
-# --- configuration -------------------------------------------------------------------
-
-
-class ConfigError(DdeflowError):
-    """The configuration is missing, contradictory or invalid."""
-
-
-class UnknownSportError(ConfigError, ValueError):
-    """A sport name or feed path is not one we know.
-
-    Also a ``ValueError`` so that ``Sport("cricket")`` fails the way any enum
-    lookup does, for callers (settings validation) that expect that.
-    """
-
+from dde.errors import ConfigError as ConfigError
+from dde.errors import DdeflowError as DdeflowError
+from dde.errors import PacketError as PacketError
+from dde.errors import UnknownSportError as UnknownSportError
 
 # --- local infrastructure (``ddeflow local``) ---------------------------------------
 
@@ -108,29 +95,6 @@ class SchemaIncompatibleError(RegistryError):
 
 class AvroDecodeError(DdeflowError):
     """Bytes that are not a Confluent-framed Avro record of a known schema."""
-
-
-# --- bad input from the feed --------------------------------------------------------
-
-
-class PacketError(DdeflowError):
-    """A frame from the feed is not a valid packet.
-
-    ``reason`` is a short machine-friendly code (``malformed_json``,
-    ``missing_field``, ``wrong_type``, ``bad_value``, ``too_large``,
-    ``not_a_packet``); ``field`` is a dotted path such as
-    ``fixtureAction.fixtureSeqNum`` when one field is to blame; ``detail`` says
-    what was wrong with it.  The raw bytes are kept so that the frame can go to
-    the dead-letter topic unchanged.
-    """
-
-    def __init__(self, reason: str, detail: str, *, field: str | None = None, raw: bytes = b"") -> None:
-        where = f" at {field}" if field else ""
-        super().__init__(f"{reason}{where}: {detail}")
-        self.reason = reason
-        self.field = field
-        self.detail = detail
-        self.raw = raw
 
 
 # --- processor state -----------------------------------------------------------------
