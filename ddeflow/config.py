@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     topic_prefix: str = Field(
         default="",
         alias="DDEFLOW_TOPIC_PREFIX",
-        description="Prepended to every topic name and to the Faust app id.",
+        description="Prepended to every topic name and to the worker's consumer group id.",
     )
 
     # --- the processors -----------------------------------------------------------------

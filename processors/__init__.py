@@ -1,1 +1,1 @@
-"""Processors: the Faust app that turns raw topics into derived Avro topics."""
+"""Processors: the transactional worker that turns raw topics into derived Avro topics."""

@@ -87,11 +87,6 @@ def raw_routes(prefix: str) -> dict[str, Route]:
     return routes
 
 
-def route(topic: str, prefix: str) -> Route | None:
-    """Which sport and stream a raw topic carries; None for a topic that is not a raw topic."""
-    return raw_routes(prefix).get(topic)
-
-
 def retention_policy(settings: Settings) -> RetentionPolicy:
     """The grace period from the settings; markers last as long as the raw topics keep their records."""
     return RetentionPolicy(grace_ms=settings.state_grace_s * 1000, marker_ms=topics.RAW_RETENTION_MS)

@@ -1,12 +1,13 @@
 """The pure cores of the processors: dedupe, the sendType lifecycle, and the derived records.
 
-Nothing here does I/O or imports aiokafka.  The worker (``processors.worker``)
-keeps three tables (``fixtures``: fixtureId → ``FixtureState``, ``actions``:
-(fixtureId, actionId) → ``ActionState``, ``statistics``: fixtureId →
-``StatisticsState``), and for each parsed raw record calls one function::
+Nothing here does I/O or imports aiokafka.  The Transformer
+(``processors.transform``) keeps the states in one store per input partition
+number (``processors.store``: a fixture's ``FixtureState`` and
+``StatisticsState`` by fixtureId, an action's ``ActionState`` by fixtureId and
+actionId), and for each parsed raw record calls one function::
 
-    step = apply_action_packet(fixtures.get(fid), actions.get((fid, aid)), packet, sport, received_at_us)
-    step = apply_statistics_packet(statistics.get(fid), packet, received_at_us)
+    step = apply_action_packet(store.fixture(fid), store.action(fid, aid), packet, sport, received_at_us)
+    step = apply_statistics_packet(store.statistics(fid), packet, received_at_us)
 
 then stores the step's states (``to_dict()``), sends ``step.outputs`` in order
 (each to ``record.topic(prefix)`` under ``record.key``, Avro value

@@ -470,9 +470,3 @@ async def run_simulator(config: SimulatorConfig) -> AsyncIterator[Simulator]:
         yield simulator
     finally:
         await simulator.stop()
-
-
-async def serve_until(config: SimulatorConfig, stop: asyncio.Event) -> None:
-    """Run a simulator until ``stop`` is set (the CLI sets it on SIGINT/SIGTERM)."""
-    async with run_simulator(config):
-        await stop.wait()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -19,10 +22,21 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_help_lists_the_commands() -> None:
+COMMANDS = ("local", "generate", "simulate", "ingest", "process", "schemas", "tail")
+
+
+def test_help_lists_every_command_with_what_it_does() -> None:
     done = _run("--help")
     assert done.returncode == 0
-    assert "local" in done.stdout
+    listed = re.findall(r"^    (\w+) +\S", done.stdout, flags=re.MULTILINE)
+    assert sorted(listed) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_its_own_help(command: str) -> None:
+    done = _run(command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: ddeflow {command}")
 
 
 def test_invalid_configuration_is_one_clear_line() -> None:

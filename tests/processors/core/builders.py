@@ -190,7 +190,7 @@ def _through_json(value: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Run:
-    """Plays packets through the cores with tables of JSON-stored states, like the Faust shell does."""
+    """Plays packets through the cores with states stored as JSON and keyed as the worker's store keys them."""
 
     sport: Sport = Sport.BASKETBALL
     fixtures: dict[str, dict[str, Any]] = field(default_factory=dict)

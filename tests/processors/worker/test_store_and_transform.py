@@ -19,7 +19,7 @@ from processors.store import (
     fixture_key,
     stream_time_key,
 )
-from processors.transform import RawRecord, Transformer, received_at_us, route
+from processors.transform import RawRecord, Transformer, raw_routes, received_at_us
 from tests.processors.worker.support import PREFIX, RETENTION, T0_MS, codec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -41,11 +41,12 @@ def _raw(value: bytes | None, offset: int, topic: str = PREFIX + "dde.raw.basket
 
 
 def test_routes_only_raw_topics() -> None:
-    assert route(PREFIX + "dde.raw.volleyball.actions", PREFIX) is not None
-    found = route(PREFIX + "dde.raw.snooker.statistics", PREFIX)
+    routes = raw_routes(PREFIX)
+    assert PREFIX + "dde.raw.volleyball.actions" in routes
+    found = routes.get(PREFIX + "dde.raw.snooker.statistics")
     assert found is not None and found.sport is Sport.SNOOKER and found.statistics
-    assert route("dde.raw.snooker.statistics", PREFIX) is None  # another deployment's topic
-    assert route(PREFIX + "dde.score-changes", PREFIX) is None
+    assert "dde.raw.snooker.statistics" not in routes  # another deployment's topic
+    assert PREFIX + "dde.score-changes" not in routes
 
 
 def test_received_at_header_becomes_microseconds() -> None:
