@@ -1,6 +1,6 @@
 """The feed's REST API as the producers use it (httpx shell): fixtures and a finished match's actions.
 
-Requests (see ../shared/reference/dde-facts.md)::
+Requests (see docs/dde-feed.md)::
 
     GET {DDE_API_URL}/{feedPath}/fixtures?live=true&size=1000&page=N
     GET {DDE_API_URL}/{feedPath}/fixtures?status=Scheduled&dateTo=<ISO>&size=1000&page=N

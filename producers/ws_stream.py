@@ -1,6 +1,6 @@
 """One fixture stream from the feed's websocket into its raw topic, resumed across drops and restarts.
 
-Protocol (the feed's, see ../shared/reference/dde-facts.md)::
+Protocol (the feed's, see docs/dde-feed.md)::
 
     GET {DDE_STREAMS_URL}[/media]/{feedPath}/fixtures/{fixtureId}/{actions|statistics}?startPosition=N
         Accept: application/vnd.imggaming.dde.api+json;version=1      (without it: HTTP 400)

@@ -1,7 +1,7 @@
 """Every action type, sub-type and send type the generator writes, in one table.
 
 ``documented`` says whether the id/name pair was seen in the feed's docs or samples
-(see ``../shared/reference/dde-facts.md``); the others were chosen here because the
+(see ``docs/dde-feed.md``); the others were chosen here because the
 docs we hold do not list them (made shots, fouls, volleyball points, shoot-out kicks).
 Downstream code must not rely on the chosen ids: scores are derived from
 ``fixtureSummary``.  ``points`` is what a live (Confirmed or Updated) action of this
