@@ -1,18 +1,21 @@
-"""Creating ddeflow's topics on a cluster; safe to repeat."""
+"""Creating and describing ddeflow's topics on a cluster; creating is safe to repeat."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaClient, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError as AIOKafkaError
 from aiokafka.errors import TopicAlreadyExistsError
 
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import KafkaError
-from ddeflow.topics import TopicSpec
+from ddeflow.topic_check import Finding, ObservedTopic, check_layout
+from ddeflow.topics import TopicLayout, TopicSpec, all_topics
 
 # Error code 36: the topic exists already; anything else is a real failure.
 _TOPIC_EXISTS = TopicAlreadyExistsError.errno
@@ -32,8 +35,13 @@ def topic_configs(spec: TopicSpec, replication: int) -> dict[str, str]:
     return configs
 
 
-async def ensure_topics(kafka_options: dict[str, Any], specs: Iterable[TopicSpec]) -> list[str]:
-    """Create the topics that do not exist yet; returns the names it created."""
+async def ensure_topics(
+    kafka_options: dict[str, Any], specs: Iterable[TopicSpec], *, replication: int | None = None
+) -> list[str]:
+    """Create the topics that do not exist yet; returns the names it created.
+
+    ``replication`` None: as many copies as ``replication_for`` the cluster's size.
+    """
     wanted = list(specs)
     admin = AIOKafkaAdminClient(**kafka_options)
     try:
@@ -42,8 +50,9 @@ async def ensure_topics(kafka_options: dict[str, Any], specs: Iterable[TopicSpec
         missing = [spec for spec in wanted if spec.name not in existing]
         if not missing:
             return []
-        cluster = await admin.describe_cluster()
-        replication = replication_for(len(cluster.get("brokers", [])))
+        if replication is None:
+            cluster = await admin.describe_cluster()
+            replication = replication_for(len(cluster.get("brokers", [])))
         response = await admin.create_topics(
             [
                 NewTopic(
@@ -78,22 +87,53 @@ def _topic_errors(response: Any) -> list[tuple[str, int, str | None]]:
     return rows
 
 
-async def partition_counts(kafka_options: dict[str, Any], names: Iterable[str]) -> dict[str, int]:
-    """How many partitions each named topic has (0 for a topic that does not exist)."""
+async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -> dict[str, ObservedTopic | None]:
+    """Each named topic as the cluster has it (None for a topic that does not exist), with its topic-level configs."""
     wanted = list(names)
     admin = AIOKafkaAdminClient(**kafka_options)
     try:
         await admin.start()
         described = await admin.describe_topics(wanted)
+        present = [t for t in described if t.get("error_code", 0) == 0 and t.get("topic") in wanted]
+        configs: dict[str, dict[str, str]] = {}
+        if present:
+            resources = [ConfigResource(ConfigResourceType.TOPIC, t["topic"]) for t in present]
+            for response in await admin.describe_configs(resources):
+                for resource in response.to_object()["resources"]:
+                    configs[resource["resource_name"]] = {
+                        entry["config_names"]: entry["config_value"]
+                        for entry in resource["config_entries"]
+                        if entry["config_value"] is not None
+                    }
     except AIOKafkaError as exc:
         raise kafka_error(exc, "describing topics") from None
     finally:
         await admin.close()
-    counts = {name: 0 for name in wanted}
-    for topic in described:
-        if topic.get("error_code", 0) == 0 and topic.get("topic") in counts:
-            counts[topic["topic"]] = len(topic.get("partitions", []))
-    return counts
+    observed: dict[str, ObservedTopic | None] = dict.fromkeys(wanted)
+    for topic in present:
+        partitions = sorted(topic.get("partitions", []), key=lambda p: p["partition"])
+        observed[topic["topic"]] = ObservedTopic(
+            name=topic["topic"],
+            partitions=len(partitions),
+            replication=min((len(p["replicas"]) for p in partitions), default=0),
+            leaders=tuple(p["leader"] for p in partitions),
+            under_replicated=sum(1 for p in partitions if len(p["isr"]) < len(p["replicas"])),
+            config=configs.get(topic["topic"], {}),
+        )
+    return observed
+
+
+async def cluster_size(kafka_options: dict[str, Any]) -> int:
+    """How many brokers the cluster has now."""
+    admin = AIOKafkaAdminClient(**kafka_options)
+    try:
+        await admin.start()
+        cluster = await admin.describe_cluster()
+    except AIOKafkaError as exc:
+        raise kafka_error(exc, "describing the cluster") from None
+    finally:
+        await admin.close()
+    return len(cluster.get("brokers", []))
 
 
 async def partition_leader(kafka_options: dict[str, Any], topic: str, partition: int) -> int | None:
@@ -114,3 +154,21 @@ async def partition_leader(kafka_options: dict[str, Any], topic: str, partition:
     if leader is None:
         raise KafkaError(f"{topic} has no partition {partition}")
     return leader if leader >= 0 else None
+
+
+async def layout_findings(
+    kafka_options: dict[str, Any], prefix: str, layout: TopicLayout, *, just_created: bool = False
+) -> list[Finding]:
+    """How the deployment's topics differ from ``layout`` (``ddeflow.topic_check``).
+
+    ``just_created``: topics were created a moment ago, so wait a little for the metadata to show them.
+    """
+    expected = all_topics(prefix, layout)
+    replication = layout.replication or replication_for(await cluster_size(kafka_options))
+    observed = await describe_topics(kafka_options, [spec.name for spec in expected])
+    for _ in range(30 if just_created else 0):
+        if all(observed.values()):
+            break
+        await asyncio.sleep(0.5)
+        observed = await describe_topics(kafka_options, [spec.name for spec in expected])
+    return check_layout(prefix, layout, expected, observed, replication=replication)

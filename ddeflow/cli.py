@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "producers.command",
     "processors.command",
     "ddeflow.schemas_command",
+    "ddeflow.topics_command",
     "ddeflow.tail",
 )
 

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ddeflow.errors import ConfigError
+from ddeflow.topics import DERIVED_PARTITIONS, RAW_PARTITIONS, TopicLayout
 from ddeflow.versions import APICURIO_VERSION, KAFKA_VERSION
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -56,6 +57,21 @@ class Settings(BaseSettings):
         default="",
         alias="DDEFLOW_TOPIC_PREFIX",
         description="Prepended to every topic name and to the worker's consumer group id.",
+    )
+
+    # --- topic layout (used when ddeflow creates topics, and checked by the worker and ``ddeflow topics``) ---
+    raw_partitions: int = Field(
+        default=RAW_PARTITIONS,
+        ge=1,
+        alias="DDEFLOW_RAW_PARTITIONS",
+        description="Partitions of every raw topic and of the state changelog; the most workers that can share work.",
+    )
+    derived_partitions: int = Field(default=DERIVED_PARTITIONS, ge=1, alias="DDEFLOW_DERIVED_PARTITIONS")
+    replication_factor: int | None = Field(
+        default=None,
+        ge=1,
+        alias="DDEFLOW_REPLICATION_FACTOR",
+        description="Copies of every topic; default 3 on a cluster of three brokers or more, else 1.",
     )
 
     # --- the processors -----------------------------------------------------------------
@@ -109,6 +125,10 @@ class Settings(BaseSettings):
         if not set(value) <= allowed:
             raise ValueError("may only hold letters, digits, '.', '_' and '-'")
         return value
+
+    @property
+    def topic_layout(self) -> TopicLayout:
+        return TopicLayout(self.raw_partitions, self.derived_partitions, self.replication_factor)
 
     @property
     def jar_cache(self) -> Path:

@@ -1,7 +1,11 @@
 """Every topic ddeflow owns: names (under ``DDEFLOW_TOPIC_PREFIX``), partitions and configs.
 
 Raw topics are keyed by fixtureId and derived ones by fixtureId or actionId, so
-one fixture's records stay in order in one partition.
+one fixture's records stay in order in one partition.  Partition counts and the
+replication factor come from a ``TopicLayout`` (``Settings.topic_layout``), per
+family: the raw topics with the processors' state changelog, which the worker
+needs co-partitioned (it processes partition number N of every raw topic with
+changelog partition N), and the derived topics with the dead letters.
 """
 
 from __future__ import annotations
@@ -25,6 +29,18 @@ class TopicSpec:
     config: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class TopicLayout:
+    raw_partitions: int = RAW_PARTITIONS
+    """The raw topics and the state changelog: all the same count."""
+    derived_partitions: int = DERIVED_PARTITIONS
+    replication: int | None = None
+    """None: three copies on a cluster of three brokers or more, else one."""
+
+
+DEFAULT_LAYOUT = TopicLayout()
+
+
 def raw_actions(sport: Sport) -> str:
     return f"dde.raw.{sport.value}.actions"
 
@@ -41,6 +57,7 @@ SCORE_CHANGES = "dde.score-changes"
 BREAK_COMPLETIONS = "dde.snooker.break-completions"
 FIXTURE_EVENTS = "dde.fixture-events"
 DLQ = "dde.dlq"
+CHANGELOG = "ddeflow-processors.state-changelog"
 
 # The largest record ddeflow writes: a raw frame up to the parser's limit (4 MiB) must land, and
 # so must its dead letter; the broker's 1 MB default would refuse it before anything could say why.
@@ -54,23 +71,33 @@ _RAW_CONFIG = {
 _EVENTS_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(4 * WEEK_MS)}
 # The current state of each action: only the latest per actionId matters.
 _COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+# The state changelog is only ever read whole, at restore: compact it as soon as the broker can.
+_CHANGELOG_CONFIG = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
 
 
-def raw_topics(prefix: str = "") -> list[TopicSpec]:
+def raw_topics(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> list[TopicSpec]:
     return [
-        TopicSpec(prefix + name(sport), RAW_PARTITIONS, _RAW_CONFIG)
+        TopicSpec(prefix + name(sport), layout.raw_partitions, _RAW_CONFIG)
         for sport in Sport
         for name in (raw_actions, raw_statistics)
     ]
 
 
-def derived_topics(prefix: str = "") -> list[TopicSpec]:
-    specs = [TopicSpec(prefix + derived_actions(sport), DERIVED_PARTITIONS, _COMPACTED) for sport in Sport]
+def derived_topics(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> list[TopicSpec]:
+    count = layout.derived_partitions
+    specs = [TopicSpec(prefix + derived_actions(sport), count, _COMPACTED) for sport in Sport]
     specs += [
-        TopicSpec(prefix + name, DERIVED_PARTITIONS, _EVENTS_CONFIG)
-        for name in (SCORE_CHANGES, BREAK_COMPLETIONS, FIXTURE_EVENTS)
+        TopicSpec(prefix + name, count, _EVENTS_CONFIG) for name in (SCORE_CHANGES, BREAK_COMPLETIONS, FIXTURE_EVENTS)
     ]
-    specs.append(
-        TopicSpec(prefix + DLQ, DERIVED_PARTITIONS, {**_EVENTS_CONFIG, "max.message.bytes": str(MAX_RECORD_BYTES)})
-    )
+    specs.append(TopicSpec(prefix + DLQ, count, {**_EVENTS_CONFIG, "max.message.bytes": str(MAX_RECORD_BYTES)}))
     return specs
+
+
+def state_changelog(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> TopicSpec:
+    """The processors' state changelog: co-partitioned with the raw topics."""
+    return TopicSpec(prefix + CHANGELOG, layout.raw_partitions, _CHANGELOG_CONFIG)
+
+
+def all_topics(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> list[TopicSpec]:
+    """Every topic a deployment under ``prefix`` uses: raw, derived, dead letters and the state changelog."""
+    return [*raw_topics(prefix, layout), *derived_topics(prefix, layout), state_changelog(prefix, layout)]

@@ -56,7 +56,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
 from ddeflow import schemas, topics
-from ddeflow.admin import ensure_topics, partition_counts
+from ddeflow.admin import ensure_topics, layout_findings
 from ddeflow.avro import AvroCodec
 from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.client_errors import translate
@@ -71,7 +71,6 @@ from processors.transform import RawRecord, Transformer, retention_policy
 log = logging.getLogger("ddeflow.processors")
 
 GROUP_NAME = "ddeflow-processors"
-CHANGELOG_NAME = "ddeflow-processors.state-changelog"
 IDLE_CHECK_S = 0.5
 PROGRESS_EVERY_S = 10.0
 # Retries after a Kafka or registry failure: quick at first, at most every 5 s during a long outage.
@@ -90,7 +89,7 @@ def group_id(settings: Settings) -> str:
 
 
 def changelog_topic(settings: Settings) -> str:
-    return settings.topic(CHANGELOG_NAME)
+    return settings.topic(topics.CHANGELOG)
 
 
 @dataclass
@@ -408,15 +407,7 @@ async def prepare(settings: Settings, registry: SchemaRegistry) -> AvroCodec:
     """Create every topic ddeflow's processing needs and register the output schemas."""
     endpoints = resolve(settings)
     options = kafka_options(settings, endpoints)
-    raw = topics.raw_topics(settings.topic_prefix)
-    counts = {spec.partitions for spec in raw}
-    if len(counts) != 1:
-        raise ConfigError(f"raw topics must share one partition count, found {sorted(counts)}")
-    changelog = topics.TopicSpec(
-        changelog_topic(settings), raw[0].partitions, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
-    )
-    await ensure_topics(options, [*raw, *topics.derived_topics(settings.topic_prefix), changelog])
-    await _check_partitions(options, [spec.name for spec in raw] + [changelog.name], raw[0].partitions)
+    await _check_topics(settings, options)
     codec = AvroCodec(registry)
     ids = await schemas.register_all(registry, settings.topic_prefix)
     for binding in schemas.bindings(settings.topic_prefix):
@@ -424,19 +415,19 @@ async def prepare(settings: Settings, registry: SchemaRegistry) -> AvroCodec:
     return codec
 
 
-async def _check_partitions(options: dict[str, Any], names: list[str], expected: int) -> None:
-    counts = await partition_counts(options, names)
-    for _ in range(30):  # topics created a moment ago may not be in the metadata yet
-        if all(counts.values()):
-            break
-        await asyncio.sleep(0.5)
-        counts = await partition_counts(options, names)
-    for name, found in counts.items():
-        if found != expected:
-            raise ConfigError(
-                f"topic {name} has {found} partitions, expected {expected}: the raw topics and the "
-                "state changelog must be co-partitioned"
-            )
+async def _check_topics(settings: Settings, options: dict[str, Any]) -> None:
+    """Create what is missing, then refuse to run on topics laid out otherwise than the worker needs."""
+    layout = settings.topic_layout
+    await ensure_topics(options, topics.all_topics(settings.topic_prefix, layout), replication=layout.replication)
+    findings = await layout_findings(options, settings.topic_prefix, layout, just_created=True)
+    for finding in findings:
+        if not finding.fatal:
+            log.warning("topic layout %s", finding)
+    fatal = [str(finding) for finding in findings if finding.fatal]
+    if fatal:
+        raise ConfigError(
+            "the topics are not laid out as the worker needs (see `ddeflow topics check`): " + "; ".join(fatal)
+        )
 
 
 async def run_worker(

@@ -43,9 +43,9 @@ class Runtime:
 
 
 async def _start(
-    options: dict[str, Any], specs: list[TopicSpec], policy: OutagePolicy, lookback_s: float
+    options: dict[str, Any], specs: list[TopicSpec], policy: OutagePolicy, lookback_s: float, replication: int | None
 ) -> tuple[RawSink, TopicScanner]:
-    created = await ensure_topics(options, specs)
+    created = await ensure_topics(options, specs, replication=replication)
     if created:
         log.info("created topics: %s", ", ".join(created))
     sink = RawSink(options, policy=policy)
@@ -72,13 +72,14 @@ async def open_runtime(
     """
     options = kafka_options(settings, resolve(settings))
     prefix = settings.topic_prefix
-    specs = raw_topics(prefix) + [spec for spec in derived_topics(prefix) if spec.name == prefix + DLQ]
+    layout = settings.topic_layout
+    specs = raw_topics(prefix, layout) + [spec for spec in derived_topics(prefix, layout) if spec.name == prefix + DLQ]
     policy = outage or OutagePolicy()
     delays = backoff_delays(policy.backoff, random.Random())
     waiting = Outage("Kafka")
     while True:
         try:
-            sink, scanner = await _start(options, specs, policy, lookback_s)
+            sink, scanner = await _start(options, specs, policy, lookback_s, layout.replication)
             break
         except KafkaError as error:
             if verdict(error) is Verdict.STOP:
