@@ -7,7 +7,8 @@ import asyncio
 from typing import Any
 
 from ddeflow.config import Settings
-from processors.worker import install_stop_signals, run_worker
+from ddeflow.signals import stop_on_signals
+from processors.worker import run_worker
 
 
 def register(sub: Any) -> None:
@@ -39,15 +40,14 @@ def register(sub: Any) -> None:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> int:
-        stop = asyncio.Event()
-        install_stop_signals(stop)
-        stats = await run_worker(
-            settings,
-            until_idle_s=args.until_idle,
-            max_batch=args.max_batch,
-            commit_interval_ms=args.commit_interval_ms,
-            stop=stop,
-        )
+        with stop_on_signals() as stop:
+            stats = await run_worker(
+                settings,
+                until_idle_s=args.until_idle,
+                max_batch=args.max_batch,
+                commit_interval_ms=args.commit_interval_ms,
+                stop=stop,
+            )
         print(stats.summary())
         return 0
 

@@ -45,7 +45,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import signal
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
@@ -540,10 +539,3 @@ async def _loop(worker: Worker, until_idle_s: float | None, linger_s: float, sto
         if now - last_progress >= PROGRESS_EVERY_S:
             log.info("progress: %s", worker.stats.summary())
             last_progress = now
-
-
-def install_stop_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)

@@ -21,7 +21,6 @@ import asyncio
 import json
 import logging
 import random
-import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -33,6 +32,7 @@ from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
 from ddeflow.errors import BrokerUnavailableError, ConfigError
+from ddeflow.signals import stop_on_signals
 from producers.batch_ingest import BatchOutcome, ingest_body
 from producers.gate import Gate
 from producers.live import LiveIngest, LiveOptions, LiveSummary
@@ -82,15 +82,8 @@ def _run_until_signal(main: Callable[[asyncio.Event], Awaitable[int]]) -> int:
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
     async def runner() -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
+        with stop_on_signals() as stop:
             return await main(stop)
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
 
     return asyncio.run(runner())
 

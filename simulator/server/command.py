@@ -13,12 +13,12 @@ import argparse
 import asyncio
 import json
 import logging
-import signal
 from pathlib import Path
 from typing import Any
 
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError
+from ddeflow.signals import stop_on_signals
 from simulator.server.app import run_simulator
 from simulator.server.config import SimulatorConfig
 from simulator.server.faults import FAULT_FIELDS, FaultSpecError, parse_fault_option
@@ -128,17 +128,14 @@ def config_from_args(args: argparse.Namespace, settings: Settings) -> SimulatorC
 
 
 async def _serve(config: SimulatorConfig) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
-        async with run_simulator(config) as sim:
-            print(
-                f"REST and control: {sim.url}  websockets: {sim.ws_url}  fixtures: {len(sim.catalog)}",
-                flush=True,
-            )
-            await stop.wait()
+        with stop_on_signals() as stop:
+            async with run_simulator(config) as sim:
+                print(
+                    f"REST and control: {sim.url}  websockets: {sim.ws_url}  fixtures: {len(sim.catalog)}",
+                    flush=True,
+                )
+                await stop.wait()
     except OSError as exc:
         raise ConfigError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from None
 
