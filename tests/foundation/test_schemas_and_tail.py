@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import fastavro
@@ -21,6 +18,7 @@ from ddeflow.dlq import dead_letter
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import PacketError, SchemaIncompatibleError
 from ddeflow.registry import SchemaRegistry
+from tests.cli import run_cli
 
 
 def test_every_schema_field_is_documented() -> None:
@@ -37,26 +35,14 @@ def test_every_schema_field_is_documented() -> None:
         walk(binding.schema, binding.schema_name)
 
 
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
-        "SCHEMA_REGISTRY_URL": settings.schema_registry_url or "",
-        "DDEFLOW_TOPIC_PREFIX": settings.topic_prefix,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "ddeflow.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
 async def test_register_then_check_then_refuse_a_breaking_change(settings: Settings) -> None:
-    first = _cli(settings, "schemas", "check")
+    first = run_cli(settings, "schemas", "check")
     assert first.returncode == 0, first.stderr
     assert first.stdout.count(": new") == len(schemas.bindings())
 
-    registered = _cli(settings, "schemas", "register")
+    registered = run_cli(settings, "schemas", "register")
     assert registered.returncode == 0, registered.stderr
-    again = _cli(settings, "schemas", "check")
+    again = run_cli(settings, "schemas", "check")
     assert again.returncode == 0
     assert again.stdout.count(": compatible") == len(schemas.bindings())
 
@@ -140,7 +126,7 @@ async def test_tail_decodes_avro_raw_and_dlq(settings: Settings) -> None:
         finally:
             await producer.stop()
 
-    scores = _cli(settings, "tail", topics.SCORE_CHANGES, "--from-beginning", "--until-idle", "1")
+    scores = run_cli(settings, "tail", topics.SCORE_CHANGES, "--from-beginning", "--until-idle", "1")
     assert scores.returncode == 0, scores.stderr
     (line,) = scores.stdout.splitlines()
     item = json.loads(line)
@@ -148,19 +134,23 @@ async def test_tail_decodes_avro_raw_and_dlq(settings: Settings) -> None:
     assert item["value"]["homeScore"] == 1 and item["value"]["causeSendType"] == "Confirmed"
     assert item["value"]["feedTimestamp"] == "2026-05-06T19:05:08.376151Z"
 
-    table = _cli(settings, "tail", topics.SCORE_CHANGES, "--from-beginning", "--until-idle", "1", "--format", "table")
+    table = run_cli(
+        settings, "tail", topics.SCORE_CHANGES, "--from-beginning", "--until-idle", "1", "--format", "table"
+    )
     header, row = table.stdout.splitlines()
     assert header.split()[:3] == ["offset", "key", "period"]
     assert row.split()[:2] == ["0", "f-1"]
 
-    raw = json.loads(_cli(settings, "tail", "dde.raw.soccer.actions", "--from-beginning", "--until-idle", "1").stdout)
+    raw = json.loads(
+        run_cli(settings, "tail", "dde.raw.soccer.actions", "--from-beginning", "--until-idle", "1").stdout
+    )
     assert raw["value"] == {"fixtureAction": {}} and raw["headers"] == {"source": "file"}
 
-    dlq = json.loads(_cli(settings, "tail", topics.DLQ, "--from-beginning", "--until-idle", "1").stdout)
+    dlq = json.loads(run_cli(settings, "tail", topics.DLQ, "--from-beginning", "--until-idle", "1").stdout)
     assert dlq["value"] == "{oops" and dlq["headers"]["dlq.reason"] == "malformed_json"
 
 
 def test_tail_of_a_missing_topic_is_one_clear_error(settings: Settings) -> None:
-    done = _cli(settings, "tail", "no.such.topic", "--until-idle", "1")
+    done = run_cli(settings, "tail", "no.such.topic", "--until-idle", "1")
     assert done.returncode == 2
     assert "does not exist" in done.stderr and "Traceback" not in done.stderr
