@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install jars lint test test-fast fuzz demo bench chaos up down status clean
+.PHONY: help install jars lint test test-fast fuzz demo bench chaos soak up down status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ bench: install jars ## the benchmarks (numbers, not pass/fail): generator, simul
 
 chaos: install jars ## the chaos suite: the pipeline under 9 kinds of fault vs an uninterrupted run (chaos-report.json)
 	$(BIN)/python -m ddeflow.chaos --profile full --json chaos-report.json
+
+SOAK_ARGS ?=
+soak: install jars ## the whole pipeline at 1,000 packets/s for 10 min: RSS, lag, delay (soak-report/; not in test)
+	PYTHONUNBUFFERED=1 $(BIN)/python -m scripts.soak $(SOAK_ARGS)
 
 up: install jars ## ddeflow local up
 	$(BIN)/ddeflow local up

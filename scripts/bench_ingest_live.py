@@ -33,6 +33,7 @@ from typing import Any
 
 from dde.sports import Sport
 from ddeflow.config import Settings, load_settings
+from ddeflow.harness.clones import clone_fixture
 from ddeflow.harness.infra import real_infra
 from producers.frames import action_seq
 from producers.raw_records import Stream, raw_topic
@@ -60,19 +61,7 @@ def build_data(root: Path, per_sport: int, base: int, keep: int | None, seed: in
         sources = sorted(p for p in (generated / sport.value).iterdir() if p.is_dir())
         for i in range(per_sport):
             number += 1
-            source = sources[i % len(sources)]
-            new_id = f"{number:08x}-be4c-4000-8000-{number:012x}"
-            target = root / "data" / sport.value / new_id
-            target.mkdir(parents=True)
-            fixture = (source / "fixture.json").read_bytes().replace(source.name.encode(), new_id.encode())
-            (target / "fixture.json").write_bytes(fixture)
-            lines = [line for line in (source / "actions.jsonl").read_bytes().split(b"\n") if line.strip()]
-            if keep is not None and len(lines) > keep:
-                step = len(lines) / (keep - 1)
-                picked = sorted({int(k * step) for k in range(keep - 1)} | {len(lines) - 1})
-                lines = [lines[k] for k in picked]
-            body = b"\n".join(lines).replace(source.name.encode(), new_id.encode()) + b"\n"
-            (target / "actions.jsonl").write_bytes(body)
+            new_id, target = clone_fixture(sources[i % len(sources)], root / "data", sport, number, keep)
             fixtures[new_id] = (sport, target)
     return fixtures
 

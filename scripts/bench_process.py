@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
@@ -56,6 +56,8 @@ from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.harness.infra import real_infra
+from ddeflow.harness.stats import percentile
+from ddeflow.harness.visibility import observe, received_at_field
 from ddeflow.harness.worker_process import group_members, group_progress, group_state
 from ddeflow.registry import SchemaRegistry
 from producers.raw_records import HEADER_RECEIVED_AT, Source, element_record
@@ -305,39 +307,6 @@ async def drain_rate(settings: Settings, group: str, total: int, run: ChildRun) 
 # --- phase 2: delay at a steady rate ------------------------------------------------------------
 
 
-async def observe(
-    settings: Settings, topic_names: list[str], received_at: Callable[[Any], Awaitable[int | None]], stop: asyncio.Event
-) -> list[float]:
-    """Delays (ms) from raw append (received-at, µs) to visibility here, for every record of ``topic_names``."""
-    consumer = AIOKafkaConsumer(
-        **_options(settings),
-        group_id=None,
-        isolation_level="read_committed",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=10,
-    )
-    await consumer.start()
-    delays: list[float] = []
-    try:
-        tps = [TopicPartition(name, p) for name in topic_names for p in range(topics.DERIVED_PARTITIONS)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        quiet_polls = 0
-        while not stop.is_set() or quiet_polls < 20:
-            batch = await consumer.getmany(timeout_ms=50)
-            seen_us = time.time_ns() // 1000
-            messages = [m for records in batch.values() for m in records]
-            quiet_polls = 0 if messages else quiet_polls + 1
-            for m in messages:
-                at = await received_at(m)
-                if at is not None:
-                    delays.append((seen_us - at) / 1000)
-    finally:
-        await consumer.stop()
-    return delays
-
-
 async def live_delays(settings: Settings, plan: Sequence[Delivery], rate: float, target: Child) -> dict[str, Any]:
     prefix = settings.topic_prefix
     registry = SchemaRegistry(resolve(settings).registry_url)
@@ -348,10 +317,7 @@ async def live_delays(settings: Settings, plan: Sequence[Delivery], rate: float,
             [spec.name for spec in topics.derived_topics(prefix) if not spec.name.endswith(topics.DLQ)],
         )
 
-        async def received_at(m: Any) -> int | None:
-            value = await codec.decode(m.value)
-            at = value.get("receivedAt")
-            return None if at is None else int(at.timestamp() * 1_000_000)
+        received_at = received_at_field(codec)
 
     else:
         group, names = settings.topic(PASSTHROUGH_GROUP), [settings.topic(PASSTHROUGH_TOPIC)]
@@ -379,19 +345,12 @@ async def live_delays(settings: Settings, plan: Sequence[Delivery], rate: float,
         fed_s = await append(settings, plan, rate_per_s=rate)
         result = await run.result()
         stop.set()
-        delays = await observer
+        delays = (await observer).delays_ms
     finally:
         await registry.close()
         if run.process.is_alive():
             run.process.kill()
     return {"fed": len(plan), "fed_s": fed_s, "delays_ms": delays, "child": result}
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 # --- main ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +92,8 @@ class Run:
     """Processes that exited on their own and were started again (as ``restart: on-failure`` would)."""
     killed: set[int] = field(default_factory=set)
     """Pids the fault killed on purpose."""
+    ingest_args: tuple[str, ...] = ()
+    """Options given to every ``ingest live`` of the run, over the defaults of ``ingest_child``."""
     _incarnations: int = 0
 
     def now(self) -> float:
@@ -132,7 +134,9 @@ class Run:
         await self.start_ingest()
 
     async def start_ingest(self) -> None:
-        self.ingest = ingest_child(self.settings, self.simulator, self.log_dir, self.ingest_token, self._next_name())
+        self.ingest = ingest_child(
+            self.settings, self.simulator, self.log_dir, self.ingest_token, self._next_name(), self.ingest_args
+        )
         await self.ingest.start()
 
     def unplanned(self, what: str) -> None:
@@ -177,12 +181,22 @@ def run_settings(cluster: Cluster, home: Path, tag: str) -> Settings:
     )
 
 
-def simulator_child(feed: Feed, settings: Settings, log_dir: Path, faults: tuple[str, ...]) -> tuple[Child, int]:
+def simulator_child(
+    feed: Feed,
+    settings: Settings,
+    log_dir: Path,
+    faults: tuple[str, ...],
+    go_live_s: Mapping[str, float] | None = None,
+) -> tuple[Child, int]:
+    """The simulator serving ``feed``; every match goes live at ``feed.go_live_s`` unless ``go_live_s`` gives
+    each fixture its own time."""
     port = free_port()
     schedule = log_dir / "schedule.json"
-    fixtures = sorted(p.name for sport in Sport for p in (feed.data_dir / sport.value).glob("*") if p.is_dir())
+    if go_live_s is None:
+        fixtures = sorted(p.name for sport in Sport for p in (feed.data_dir / sport.value).glob("*") if p.is_dir())
+        go_live_s = dict.fromkeys(fixtures, feed.go_live_s)
     log_dir.mkdir(parents=True, exist_ok=True)
-    schedule.write_text(json.dumps(dict.fromkeys(fixtures, feed.go_live_s)), encoding="utf-8")
+    schedule.write_text(json.dumps(go_live_s), encoding="utf-8")
     env = worker_env(settings)
     env["DDE_AUTH_TOKEN"] = secrets.token_urlsafe(18)
     args = [
@@ -211,7 +225,16 @@ def ingest_totals(log_dir: Path) -> dict[str, int]:
     return totals
 
 
-def ingest_child(settings: Settings, simulator: Child, log_dir: Path, token: str, name: str) -> Child:
+def ingest_child(
+    settings: Settings,
+    simulator: Child,
+    log_dir: Path,
+    token: str,
+    name: str,
+    extra_args: tuple[str, ...] = (),
+) -> Child:
+    """``ingest live`` of every sport against the simulator, until every match is finished; ``extra_args``
+    override the options it is given here."""
     port = simulator.args[simulator.args.index("--port") + 1]
     env = worker_env(settings)
     env.update(
@@ -223,6 +246,7 @@ def ingest_child(settings: Settings, simulator: Child, log_dir: Path, token: str
         "ingest", "live", *[arg for sport in Sport for arg in ("--sport", sport.value)], "--stream", "both",
         "--until-finished", "--poll-interval-s", "1", "--lead-s", "30", "--progress-interval-s", "5",
         "--max-requests-per-s", "20", "--backoff-max-s", "2", "--summary-json", str(summary_path(log_dir, name)),
+        *extra_args,
     ]  # fmt: skip
     return Child(name, tuple(args), env, log_dir)
 
@@ -232,7 +256,7 @@ INGEST_UP = ("retrying in", "polling fixtures failed", "fixtures live")
 WORKER_UP = "owning partitions"
 
 
-async def _ready(run: Run, timeout_s: float) -> bool:
+async def ready(run: Run, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         ingest = run.ingest.log.read_text(errors="replace") if run.ingest.log.exists() else ""
@@ -243,7 +267,7 @@ async def _ready(run: Run, timeout_s: float) -> bool:
     return False
 
 
-async def _wait_listening(simulator: Child, port: int) -> None:
+async def wait_listening(simulator: Child, port: int) -> None:
     deadline = time.monotonic() + SIMULATOR_START_TIMEOUT_S
     while not await asyncio.to_thread(port_in_use, port):
         if not simulator.running or time.monotonic() > deadline:
@@ -339,10 +363,10 @@ async def run_pipeline(
         for _ in range(workers):
             await run.start_worker()
         await run.start_ingest()
-        if not await _ready(run, READY_TIMEOUT_S):
+        if not await ready(run, READY_TIMEOUT_S):
             run.problems.append(f"the workers or ingest live were not up within {READY_TIMEOUT_S:.0f} s")
         await simulator.start()
-        await _wait_listening(simulator, port)
+        await wait_listening(simulator, port)
         run.started = time.monotonic()
         sampler = asyncio.create_task(sample_until(probe, run.started, samples, sampling_done))
         supervisor = asyncio.create_task(_supervise(run, supervised))
