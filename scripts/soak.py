@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,8 @@ from ddeflow import topics
 from ddeflow.avro import AvroCodec
 from ddeflow.chaos.children import Child
 from ddeflow.chaos.cluster import Cluster
-from ddeflow.chaos.data import match_seconds
-from ddeflow.chaos.pipeline import Feed, Run, ready, simulator_child, wait_listening
+from ddeflow.chaos.pipeline import Feed, Run, ready, run_settings, simulator_child, wait_listening
 from ddeflow.chaos.probe import ProgressProbe
-from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import resolve
 from ddeflow.harness.clones import clone_fixture
 from ddeflow.harness.infra import local_stack_settings
@@ -52,13 +50,18 @@ from ddeflow.harness.visibility import Seen, observe, received_at_field
 from ddeflow.local.stack import LocalStack, StackInfo
 from ddeflow.registry import SchemaRegistry
 from ddeflow.soak.figures import Figures, Tick, figures
-from ddeflow.soak.plan import BaseMatch, FeedPlan, plan_feed
+from ddeflow.soak.plan import BaseMatch, FeedPlan, due_by, plan_feed
 from ddeflow.soak.plots import cpu_plot, delay_plot, lag_plot, rss_plot
 from simulator.generator import generate
+from simulator.server.catalog import build_index, load_fixture
+from simulator.server.routes import StreamKind
 
 PIPELINE = ("simulator", "ingest", "worker")
 MACHINE = "machine (all processes)"
 READY_TIMEOUT_S = 180.0
+CUT_AFTER_S = 30.0
+"""How long after the planned end of the feed ``ingest live`` may go on reading late packets before it is stopped:
+a pipeline that cannot keep up is reported as such, not given all the time it would need."""
 DRAIN_TIMEOUT_S = 300.0
 """After the feed is over: how long the worker may take to commit the rest."""
 MB = 1024 * 1024
@@ -68,13 +71,12 @@ MB = 1024 * 1024
 
 
 def base_matches(root: Path, per_sport: int, seed: int) -> list[BaseMatch]:
-    """Generated matches, actions only, taken one sport after another."""
+    """Generated matches, actions only, taken one sport after another, with their packets' times as the simulator
+    paces them."""
     generate("all", per_sport, seed, root, statistics=False)
     by_sport = {s: sorted(p for p in (root / s.value).iterdir() if p.is_dir()) for s in Sport}
     return [
-        BaseMatch(
-            s, path, len((path / "actions.jsonl").read_bytes().splitlines()), match_seconds(path / "actions.jsonl")
-        )
+        BaseMatch(s, path, tuple(build_index(load_fixture(s, path), StreamKind.ACTIONS).rel_s))
         for i in range(per_sport)
         for s in Sport
         for path in by_sport[s][i : i + 1]
@@ -135,16 +137,6 @@ async def sample(run: Run, meter: Meter, probe: ProgressProbe, every_s: float, o
 # --- the run ------------------------------------------------------------------------------------
 
 
-def soak_settings(cluster: Cluster, home: Path, grace_s: float) -> Settings:
-    return load_settings(
-        KAFKA_BOOTSTRAP_SERVERS=cluster.bootstrap_servers,
-        SCHEMA_REGISTRY_URL=cluster.registry_url,
-        DDEFLOW_TOPIC_PREFIX=f"soak{time.time_ns() % 10**8}.",
-        DDEFLOW_HOME=str(home),
-        DDEFLOW_STATE_GRACE_S=str(round(grace_s)),
-    )
-
-
 def ingest_args(plan: FeedPlan) -> tuple[str, ...]:
     """Actions streams only (the matches have no statistics); open a stream shortly before its match goes live,
     and allow the connections a second the stagger needs."""
@@ -154,9 +146,10 @@ def ingest_args(plan: FeedPlan) -> tuple[str, ...]:
 
 async def soak(
     args: argparse.Namespace, plan: FeedPlan, go_live: Mapping[str, float], work: Path, stack: StackInfo
-) -> tuple[list[Tick], Seen, float, list[str]]:
+) -> tuple[list[Tick], Seen, float, list[str], list[str]]:
     cluster = Cluster(stack.bootstrap_servers, stack.registry_url)
-    settings = soak_settings(cluster, work / "home", args.state_grace_s or plan.state_grace_s)
+    grace_s = args.state_grace_s or plan.state_grace_s
+    settings = run_settings(cluster, work / "home", "run", kind="soak", DDEFLOW_STATE_GRACE_S=str(round(grace_s)))
     log_dir = work / "logs"
     feed = Feed(work / "data", plan.time_scale, live_s=plan.play_s, shortest_s=plan.play_s)
     simulator, port = simulator_child(feed, settings, log_dir, (), go_live)
@@ -171,6 +164,7 @@ async def soak(
     ticks: list[Tick] = []
     seen = Seen()
     problems: list[str] = []
+    notes: list[str] = []
     stop_observing = asyncio.Event()
     tasks: list[asyncio.Task[Any]] = []
     try:
@@ -192,10 +186,11 @@ async def soak(
             asyncio.create_task(observe(settings, names, received_at_field(AvroCodec(registry)), stop_observing, seen))
         )
         tasks.append(asyncio.create_task(sample(run, meter, probe, args.sample_s, ticks)))
-        deadline = run.started + plan.steady_end_s + plan.play_s * 4 + DRAIN_TIMEOUT_S
-        print(f"the feed runs until about {plan.steady_end_s + plan.play_s:.0f} s; sampling every {args.sample_s} s")
+        feed_end_s = plan.steady_end_s + plan.play_s
+        cut_at = run.started + feed_end_s + max(CUT_AFTER_S, plan.play_s)
+        print(f"the feed runs until about {feed_end_s:.0f} s; sampling every {args.sample_s} s")
         next_line = 0.0
-        while time.monotonic() < deadline:
+        while time.monotonic() < cut_at:
             if run.ingest.returncode is not None:
                 if run.ingest.returncode != 0:
                     problems.append(f"ingest live exited {run.ingest.returncode}: {run.ingest.tail(400)!r}")
@@ -213,7 +208,12 @@ async def soak(
                 next_line = run.now() + 30
             await asyncio.sleep(0.5)
         else:
-            problems.append("ingest live did not finish in time")
+            notes.append(
+                f"the feed was cut at {run.now():.0f} s: ingest live had not read every match to its end, "
+                f"{ticks[-1].raw if ticks else 0} of {plan.packets} planned packets were in Kafka"
+            )
+            await run.ingest.stop()
+            await simulator.stop()
         for _ in range(int(DRAIN_TIMEOUT_S)):
             if problems or (ticks and ticks[-1].lag == 0):
                 break
@@ -239,13 +239,16 @@ async def soak(
         await simulator.stop()
     origin_us = (time.time() - (time.monotonic() - run.started)) * 1e6
     seen.seen_us[:] = [int(at - origin_us) for at in seen.seen_us]  # µs since the simulator started
-    return ticks, seen, ended_s, problems
+    return ticks, seen, ended_s, problems, notes
 
 
 # --- the report ---------------------------------------------------------------------------------
 
 
-def print_report(plan: FeedPlan, found: Figures, ended_s: float, problems: list[str], console: Console) -> None:
+def print_report(
+    plan: FeedPlan, found: Figures, ticks: list[Tick], ended_s: float, problems: list[str], notes: list[str]
+) -> None:
+    console = Console()
     table = Table(title=f"soak: {plan.duration_s:.0f} s planned at {plan.rate_per_s:.0f} packets/s")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -260,7 +263,16 @@ def print_report(plan: FeedPlan, found: Figures, ended_s: float, problems: list[
             f"{m.warm_mb:.0f} → {m.end_mb:.0f} MB ({m.growth_pct:+.1f} %), peak {m.peak_mb:.0f} MB",
         )
     for name, pct in found.cpu_mean_pct.items():
-        table.add_row(f"CPU {name} (mean, steady)", f"{pct:.0f} % of a core")
+        per_packet = found.cpu_ms_per_packet(name)
+        cost = f", {per_packet:.2f} ms per packet" if per_packet is not None and name != MACHINE else ""
+        table.add_row(f"CPU {name}, steady mean", f"{pct:.0f} % of a core{cost}")
+    ours = [name for name in found.cpu_mean_pct if name != MACHINE]
+    cores = found.cores_at_planned_rate(ours)
+    if cores is not None:
+        table.add_row(f"cores {plan.rate_per_s:.0f}/s would take", f"{cores:.2f} ({', '.join(ours)})")
+    raw = next((t.raw for t in reversed(ticks) if t.raw is not None), None)
+    table.add_row("packets in Kafka / planned", f"{raw} / {plan.packets}")
+    table.add_row("feed backlog max / at steady end", f"{found.backlog_max} / {found.backlog_at_steady_end} packets")
     table.add_row("lag max / at steady end / final", f"{found.lag_max} / {found.lag_at_steady_end} / {found.lag_final}")
     d = found.delays
     table.add_row(
@@ -269,6 +281,8 @@ def print_report(plan: FeedPlan, found: Figures, ended_s: float, problems: list[
     )
     table.add_row("run", f"{ended_s:.0f} s from the simulator's start to drained")
     console.print(table)
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
     for problem in problems:
         console.print(f"[red]problem:[/red] {problem}")
 
@@ -291,7 +305,6 @@ def main() -> int:
     warmup_s = args.warmup_s if args.warmup_s is not None else min(60.0, args.duration_s / 3)
     play_s = args.play_s if args.play_s is not None else warmup_s / 2
     logging.basicConfig(level=logging.ERROR)
-    console = Console()
     print("command:", shlex.join([Path(sys.executable).name, "-m", "scripts.soak", *sys.argv[1:]]))
     print("cpus:", os.cpu_count(), "| load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -309,9 +322,11 @@ def main() -> int:
         stack = LocalStack(local_stack_settings(work / "stack"))
         try:
             info = stack.up()
-            ticks, seen, ended_s, problems = asyncio.run(soak(args, plan, go_live, work, info))
+            ticks, seen, ended_s, problems, notes = asyncio.run(soak(args, plan, go_live, work, info))
         finally:
             stack.down()
+    due = due_by(plan, bases, [t.at_s for t in ticks])
+    ticks = [replace(t, due=d) for t, d in zip(ticks, due, strict=True)]
     processes = [*PIPELINE, *sorted({name for t in ticks for name in t.rss_mb} - set(PIPELINE)), MACHINE]
     found = figures(
         ticks,
@@ -334,12 +349,14 @@ def main() -> int:
         "command": sys.argv[1:],
         "plan": {**asdict(plan), "fixtures": plan.fixtures, "stagger_s": plan.stagger_s, "time_scale": plan.time_scale},
         "figures": asdict(found),
+        "cpu_ms_per_packet": {name: found.cpu_ms_per_packet(name) for name in found.cpu_mean_pct if name != MACHINE},
         "ended_s": ended_s,
         "problems": problems,
+        "notes": notes,
         "samples": [asdict(t) for t in ticks],
     }
     (args.out / "report.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
-    print_report(plan, found, ended_s, problems, console)
+    print_report(plan, found, ticks, ended_s, problems, notes)
     print("report:", args.out / "report.json", "| plots:", " ".join(str(p) for p in pngs))
     return 1 if problems else 0
 

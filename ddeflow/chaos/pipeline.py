@@ -172,12 +172,14 @@ class RunResult:
     """Processes that exited on their own and were restarted."""
 
 
-def run_settings(cluster: Cluster, home: Path, tag: str) -> Settings:
+def run_settings(cluster: Cluster, home: Path, tag: str, *, kind: str = "chaos", **overrides: str) -> Settings:
+    """Settings for one run on ``cluster``, under a topic prefix of its own; ``overrides`` are further settings."""
     return load_settings(
         KAFKA_BOOTSTRAP_SERVERS=cluster.bootstrap_servers,
         SCHEMA_REGISTRY_URL=cluster.registry_url,
-        DDEFLOW_TOPIC_PREFIX=f"chaos-{tag}-{uuid.uuid4().hex[:8]}.",
+        DDEFLOW_TOPIC_PREFIX=f"{kind}-{tag}-{uuid.uuid4().hex[:8]}.",
         DDEFLOW_HOME=str(home),
+        **overrides,
     )
 
 

@@ -25,6 +25,13 @@ class Tick:
     """Raw records not yet committed by the processors' group (None: not readable then)."""
     raw: int | None
     """Records in the raw topics."""
+    due: int | None = None
+    """Packets the simulator had made due by then (from the plan)."""
+
+    @property
+    def backlog(self) -> int | None:
+        """Packets due at the simulator but not yet in the raw topics: how far the input is behind the feed."""
+        return None if self.due is None or self.raw is None else max(0, self.due - self.raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +64,23 @@ class Figures:
     lag_max: int | None
     lag_at_steady_end: int | None
     lag_final: int | None
+    backlog_max: int | None
+    backlog_at_steady_end: int | None
     delays: Delays
     planned_rate_per_s: float
     achieved_rate_per_s: float | None
     """Raw records appended per second between warm-up and the end of the steady part."""
+
+    def cpu_ms_per_packet(self, process: str) -> float | None:
+        """CPU time the process spent per packet in the steady part, whatever the rate the machine allowed."""
+        cpu, rate = self.cpu_mean_pct.get(process), self.achieved_rate_per_s
+        return None if cpu is None or not rate else cpu / 100 * 1000 / rate
+
+    def cores_at_planned_rate(self, processes: Sequence[str]) -> float | None:
+        """Cores ``processes`` together would need for the planned rate, at their CPU time per packet."""
+        per_packet = [self.cpu_ms_per_packet(name) for name in processes]
+        known = [ms for ms in per_packet if ms is not None]
+        return sum(known) / 1000 * self.planned_rate_per_s if known else None
 
 
 def first_at_or_after(ticks: Sequence[Tick], at_s: float) -> Tick | None:
@@ -126,6 +146,8 @@ def figures(
     steady = [t for t in ticks if warmup_s <= t.at_s <= steady_end_s]
     lags = [t.lag for t in ticks if t.lag is not None]
     at_end = last_at_or_before([t for t in ticks if t.lag is not None], steady_end_s)
+    backlogs = [t for t in ticks if t.backlog is not None]
+    backlog_at_end = last_at_or_before(backlogs, steady_end_s)
     cpu = {
         name: sum(t.cpu_pct[name] for t in steady if name in t.cpu_pct) / n
         for name in processes
@@ -140,6 +162,8 @@ def figures(
         lag_max=max(lags) if lags else None,
         lag_at_steady_end=at_end.lag if at_end is not None else None,
         lag_final=lags[-1] if lags else None,
+        backlog_max=max((t.backlog for t in backlogs if t.backlog is not None), default=None),
+        backlog_at_steady_end=backlog_at_end.backlog if backlog_at_end is not None else None,
         delays=delays(delays_ms),
         planned_rate_per_s=planned_rate_per_s,
         achieved_rate_per_s=rate_between(ticks, warmup_s, steady_end_s),

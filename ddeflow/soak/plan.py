@@ -8,6 +8,7 @@ any moment and the feed serves, on average, ``mean_packets / stagger`` packets a
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,9 +28,16 @@ class BaseMatch:
 
     sport: Sport
     path: Path
-    packets: int
-    feed_s: float
-    """Feed time from its first action packet to its last."""
+    rel_s: tuple[float, ...]
+    """Each action packet's feed time after the first, as the simulator paces them."""
+
+    @property
+    def packets(self) -> int:
+        return len(self.rel_s)
+
+    @property
+    def feed_s(self) -> float:
+        return self.rel_s[-1] if self.rel_s else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +96,11 @@ def plan_feed(bases: Sequence[BaseMatch], *, rate_per_s: float, duration_s: floa
         mean_packets=sum(b.packets for b in bases) / len(bases),
         mean_feed_s=sum(b.feed_s for b in bases) / len(bases),
     )
+
+
+def due_by(plan: FeedPlan, bases: Sequence[BaseMatch], at_s: Sequence[float]) -> list[int]:
+    """How many packets the simulator has made due by each of ``at_s`` (seconds after it started)."""
+    due = sorted(
+        plan.go_live_s(i) + rel * plan.time_scale for i in range(plan.fixtures) for rel in bases[i % len(bases)].rel_s
+    )
+    return [bisect.bisect_right(due, at) for at in at_s]

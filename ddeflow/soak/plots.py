@@ -50,7 +50,7 @@ def rss_plot(ticks: Sequence[Tick], processes: Sequence[str], figures: Figures, 
 
 
 def lag_plot(ticks: Sequence[Tick], figures: Figures, path: Path) -> Path:
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 10), sharex=True)
     lags = [(t.at_s, t.lag) for t in ticks if t.lag is not None]
     if lags:
         top.plot(*zip(*lags, strict=True), color="tab:red", label="lag")
@@ -59,6 +59,14 @@ def lag_plot(ticks: Sequence[Tick], figures: Figures, path: Path) -> Path:
     top.set_ylabel("raw records not yet committed")
     top.set_title(f"Soak: consumer lag of the processors' group (max {figures.lag_max})")
     top.legend(loc="upper right")
+    backlog = [(t.at_s, t.backlog) for t in ticks if t.backlog is not None]
+    if backlog:
+        middle.plot(*zip(*backlog, strict=True), color="tab:purple", label="due at the simulator, not yet in Kafka")
+    _phases(middle, figures)
+    middle.set_ylim(bottom=0)
+    middle.set_ylabel("packets")
+    middle.set_title(f"Feed backlog: how far ingest is behind the feed (max {figures.backlog_max})")
+    middle.legend(loc="upper left")
     rates = input_rates(ticks)
     if rates:
         bottom.plot(*zip(*rates, strict=True), color="tab:blue", label="raw records appended")
