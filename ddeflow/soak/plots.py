@@ -104,17 +104,19 @@ def delay_plot(seen_s: Sequence[float], delays_ms: Sequence[float], figures: Fig
     return _save(fig, path)
 
 
-def cpu_plot(ticks: Sequence[Tick], processes: Sequence[str], figures: Figures, path: Path) -> Path:
+def cpu_plot(ticks: Sequence[Tick], processes: Sequence[str], machine: str, figures: Figures, path: Path) -> Path:
+    """Each process's CPU, and ``machine``: the whole machine's, every user's processes together."""
     fig, ax = plt.subplots(figsize=(10, 5))
-    for name in processes:
+    for name in [*processes, machine]:
         points = [(t.at_s, t.cpu_pct[name]) for t in ticks if name in t.cpu_pct]
-        if points:
+        if points and name == machine:
+            ax.plot(*zip(*points, strict=True), color="black", linewidth=3, alpha=0.35, label=name)
+        elif points:
             ax.plot(*zip(*points, strict=True), label=name)
-    ax.axhline(100, color="black", linewidth=1, label="one core")
-    ax.axhline(200, color="black", linewidth=1, linestyle="-.", label="both cores")
+    ax.axhline(100, color="black", linewidth=1, linestyle="-.", label="one core")
     _phases(ax, figures)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("CPU (% of one core)")
-    ax.set_title("Soak: CPU of each process (2 cores in all)")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.set_ylim(0, 210)
+    ax.set_ylabel("CPU (% of one core; the machine has 2)")
+    ax.set_title("Soak: CPU of each process and of the whole machine")
+    ax.legend(loc="center right", fontsize="small")
     return _save(fig, path)
