@@ -49,33 +49,42 @@ def rss_plot(ticks: Sequence[Tick], processes: Sequence[str], figures: Figures, 
     return _save(fig, path)
 
 
+def _series(
+    ax: Axes,
+    points: Sequence[tuple[float, float]],
+    figures: Figures,
+    *,
+    color: str,
+    label: str,
+    ylabel: str,
+    title: str,
+) -> None:
+    if points:
+        ax.plot(*zip(*points, strict=True), color=color, label=label)
+    _phases(ax, figures)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+
+
 def lag_plot(ticks: Sequence[Tick], figures: Figures, path: Path) -> Path:
     fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 10), sharex=True)
-    lags = [(t.at_s, t.lag) for t in ticks if t.lag is not None]
-    if lags:
-        top.plot(*zip(*lags, strict=True), color="tab:red", label="lag")
-    _phases(top, figures)
-    top.set_ylim(bottom=0)
-    top.set_ylabel("raw records not yet committed")
-    top.set_title(f"Soak: consumer lag of the processors' group (max {figures.lag_max})")
+    lags = [(t.at_s, float(t.lag)) for t in ticks if t.lag is not None]
+    title = f"Soak: consumer lag of the processors' group (max {figures.lag_max})"
+    _series(top, lags, figures, color="tab:red", label="lag", ylabel="raw records not yet committed", title=title)
     top.legend(loc="upper right")
-    backlog = [(t.at_s, t.backlog) for t in ticks if t.backlog is not None]
-    if backlog:
-        middle.plot(*zip(*backlog, strict=True), color="tab:purple", label="due at the simulator, not yet in Kafka")
-    _phases(middle, figures)
-    middle.set_ylim(bottom=0)
-    middle.set_ylabel("packets")
-    middle.set_title(f"Feed backlog: how far ingest is behind the feed (max {figures.backlog_max})")
+    backlog = [(t.at_s, float(t.backlog)) for t in ticks if t.backlog is not None]
+    title = f"Feed backlog: how far ingest is behind the feed (max {figures.backlog_max})"
+    label = "due at the simulator, not yet in Kafka"
+    _series(middle, backlog, figures, color="tab:purple", label=label, ylabel="packets", title=title)
     middle.legend(loc="upper left")
-    rates = input_rates(ticks)
-    if rates:
-        bottom.plot(*zip(*rates, strict=True), color="tab:blue", label="raw records appended")
-    bottom.axhline(figures.planned_rate_per_s, color="black", linestyle="--", linewidth=1, label="planned rate")
-    _phases(bottom, figures)
-    bottom.set_ylim(bottom=0)
-    bottom.set_ylabel("packets / s")
     achieved = figures.achieved_rate_per_s
-    bottom.set_title(f"Input rate (steady part: {achieved:.0f} /s)" if achieved is not None else "Input rate")
+    title = f"Input rate (steady part: {achieved:.0f} /s)" if achieved is not None else "Input rate"
+    label = "raw records appended"
+    rates = input_rates(ticks)
+    _series(bottom, rates, figures, color="tab:blue", label=label, ylabel="packets / s", title=title)
+    bottom.axhline(figures.planned_rate_per_s, color="black", linestyle="--", linewidth=1, label="planned rate")
+    bottom.set_ylim(0, 1.1 * max([figures.planned_rate_per_s, *(rate for _, rate in rates)]))
     bottom.legend(loc="lower right")
     return _save(fig, path)
 
