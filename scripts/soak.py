@@ -49,9 +49,9 @@ from ddeflow.harness.infra import local_stack_settings
 from ddeflow.harness.visibility import Seen, observe, received_at_field
 from ddeflow.local.stack import LocalStack, StackInfo
 from ddeflow.registry import SchemaRegistry
-from ddeflow.soak.figures import Figures, Tick, figures
+from ddeflow.soak.figures import Figures, Tick, figures, windowed_delays
 from ddeflow.soak.plan import BaseMatch, FeedPlan, due_by, plan_feed
-from ddeflow.soak.plots import cpu_plot, delay_plot, lag_plot, rss_plot
+from ddeflow.soak.plots import DELAY_WINDOW_S, cpu_plot, delay_plot, lag_plot, rss_plot
 from simulator.generator import generate
 from simulator.server.catalog import build_index, load_fixture
 from simulator.server.routes import StreamKind
@@ -354,6 +354,9 @@ def main() -> int:
         "problems": problems,
         "notes": notes,
         "samples": [asdict(t) for t in ticks],
+        "delay_windows": [
+            {"at_s": at, **asdict(d)} for at, d in windowed_delays(seen_s, seen.delays_ms, DELAY_WINDOW_S)
+        ],
     }
     (args.out / "report.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
     print_report(plan, found, ticks, ended_s, problems, notes)

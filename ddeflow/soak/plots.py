@@ -90,7 +90,7 @@ def lag_plot(ticks: Sequence[Tick], figures: Figures, path: Path) -> Path:
 
 
 def delay_plot(seen_s: Sequence[float], delays_ms: Sequence[float], figures: Figures, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(10, 5))
+    fig, ax = plt.subplots(figsize=(11, 5))
     windows = windowed_delays(seen_s, delays_ms, DELAY_WINDOW_S)
     if windows:
         at = [w[0] for w in windows]
@@ -109,7 +109,7 @@ def delay_plot(seen_s: Sequence[float], delays_ms: Sequence[float], figures: Fig
         f"Soak: delay per {DELAY_WINDOW_S:.0f} s window (whole run: p50 {d.p50_ms:.0f} ms, p99 {d.p99_ms:.0f} ms, "
         f"{d.count} records)"
     )
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return _save(fig, path)
 
 
