@@ -35,7 +35,7 @@ from ddeflow.errors import BrokerUnavailableError, ConfigError
 from ddeflow.signals import stop_on_signals
 from producers.batch_ingest import BatchOutcome, ingest_body
 from producers.gate import Gate
-from producers.live import LiveIngest, LiveOptions, LiveSummary
+from producers.live import DEFAULT_HEAL_LOOKBACK_S, LiveIngest, LiveOptions, LiveSummary
 from producers.outage import DEFAULT_MAX_BUFFERED_BYTES, OutagePolicy
 from producers.pacer import Pacer
 from producers.raw_records import Source, Stream
@@ -53,6 +53,13 @@ def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def _hours_or_zero(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 24 * 366:
+        raise argparse.ArgumentTypeError("must be >= 0 hours and under a year")
     return value
 
 
@@ -273,6 +280,7 @@ def _run_live(args: argparse.Namespace, settings: Settings) -> int:
         progress_interval_s=args.progress_interval_s,
         until_finished=args.until_finished,
         reconcile=not args.no_reconcile,
+        heal_lookback_s=args.heal_lookback_h * 3600,
         stream=_stream_options(args),
     )
 
@@ -466,6 +474,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="stop once every discovered fixture is finished and none is scheduled within the horizon",
     )
     live.add_argument("--no-reconcile", action="store_true", help="skip the REST reconciliation after each match")
+    live.add_argument(
+        "--heal-lookback-h",
+        type=_hours_or_zero,
+        default=DEFAULT_HEAL_LOOKBACK_S / 3600,
+        help="at start, fixtures with raw records this recent whose stream never finished are checked, and those "
+        "that ended meanwhile are resumed to their end and reconciled; must cover the time ingest live was down "
+        f"(default {DEFAULT_HEAL_LOOKBACK_S / 3600:g}; 0 turns it off)",
+    )
     live.add_argument("--summary-json", type=Path, help="also write the final summary to this file as JSON")
     live.set_defaults(handler=_run_live)
 

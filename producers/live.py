@@ -8,6 +8,17 @@ the task fetches ``/actions`` and publishes whatever the raw topic lacks
 (``reconcile_fixture``), then the fixture is done.  All websocket connections
 pass one ``Gate`` and all REST requests another.
 
+Restarts lose nothing: alongside the first poll, the raw topics' records of the
+last ``heal_lookback_s`` (``--heal-lookback-h``, default 6 h, by record
+timestamp) are read once, forwards from ``offsets_for_times`` (so the cost is
+that window, not the topic), to find fixtures whose streams hold records but no
+``finished`` packet (``producers.open_streams``).  Each is checked with one
+``GET /fixtures/{id}``; one that is over (it finished, or was called off, while
+no ``ingest live`` ran) is run like any fixture: its streams resume from the
+topic (with ``speed=fast``, the feed's replay of an ended match) and its
+actions are reconciled from ``/actions``.  The look-back has to cover the time
+``ingest live`` was down; a fixture whose last record is older is not found.
+
 Fatal, for the whole process: a refused token, a request the feed calls wrong
 (400), and a Kafka failure that cannot heal (refused credentials or ACLs, bad
 configuration).  For one fixture only: its stream not found (404), the feed
@@ -26,8 +37,9 @@ import random
 import resource
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import SecretStr
@@ -49,8 +61,9 @@ from ddeflow.errors import (
 from producers.batch_ingest import reconcile_fixture
 from producers.failures import Verdict, verdict
 from producers.gate import Gate
+from producers.open_streams import HealVerdict, OpenStreams
 from producers.progress import Snapshot, progress_line
-from producers.raw_records import Stream
+from producers.raw_records import Stream, raw_topic
 from producers.raw_sink import RawSink
 from producers.rest_client import FeedRest
 from producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
@@ -58,6 +71,8 @@ from producers.topic_scan import TopicScanner
 from producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
 
 log = logging.getLogger(__name__)
+
+DEFAULT_HEAL_LOOKBACK_S = 6 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +88,8 @@ class LiveOptions:
     progress_interval_s: float = 10.0
     until_finished: bool = False
     reconcile: bool = True
+    heal_lookback_s: float = DEFAULT_HEAL_LOOKBACK_S
+    """At start, fixtures with records this recent and an unfinished stream are checked; 0 checks none."""
     stream: StreamOptions = field(default_factory=StreamOptions)
 
 
@@ -144,8 +161,10 @@ class LiveIngest:
         self.options = options
         self._rng = rng or random.Random()
         self._clock = clock
-        self.board = FixtureBoard(options.sports, lead_s=options.lead_s)
+        self.board = FixtureBoard(options.sports, lead_s=options.lead_s, recovering=options.heal_lookback_s > 0)
         self._start_dates: dict[FixtureKey, datetime | None] = {}
+        self._over: set[FixtureKey] = set()
+        """Recovered fixtures that are over: their streams are asked for the feed's fast replay."""
         self._tasks: dict[FixtureKey, asyncio.Task[None]] = {}
         self._helpers: set[asyncio.Task[None]] = set()
         self.results: dict[FixtureKey, list[StreamResult]] = {}
@@ -161,6 +180,8 @@ class LiveIngest:
     async def run(self, stop: asyncio.Event) -> LiveSummary:
         started = time.monotonic()
         poller = asyncio.create_task(self._poll_loop(), name="ingest-live-poller")
+        if self.options.heal_lookback_s > 0:
+            self._spawn(self._heal(), "ingest-live-heal")
         reporter = asyncio.create_task(self._progress_loop(started), name="ingest-live-progress")
         waits = [
             asyncio.create_task(stop.wait()),
@@ -267,16 +288,82 @@ class LiveIngest:
             self._spawn(self._check(key), f"check-{key.fixture_id}")
 
     async def _check(self, key: FixtureKey) -> None:
+        fixture = await self._fetch_fixture(key)
+        if self._fatal.is_set():
+            return
+        if self.board.resolve_check(key, fixture):
+            self._start(key)
+        self._check_settled()
+
+    async def _fetch_fixture(self, key: FixtureKey) -> Fixture | None:
+        """``GET /fixtures/{id}``: None when not found; a refused token ends the process."""
         try:
-            fixture: Fixture | None = await self._rest.fixture(key.sport, key.fixture_id)
+            return await self._rest.fixture(key.sport, key.fixture_id)
         except FeedAuthError as exc:
             self._fail(exc)
-            return
+            return None
         except FeedError as exc:
             # Unknown: treated as played, so a replay is attempted rather than the match missed.
             log.warning("%s fixture %s: cannot check its status: %s", key.sport, key.fixture_id, exc)
-            fixture = Fixture(id=key.fixture_id, status=FixtureStatus.UNKNOWN)
-        if self.board.resolve_check(key, fixture):
+            return Fixture(id=key.fixture_id, status=FixtureStatus.UNKNOWN)
+
+    # --- fixtures left open by an earlier run ----------------------------------------------------
+
+    async def _heal(self) -> None:
+        lookback_s = self.options.heal_lookback_s
+        since_ms = int((self._clock().timestamp() - lookback_s) * 1000)
+        delays = backoff_delays(self.options.stream.backoff, self._rng)
+        while True:
+            await self._sink.wait_healthy()
+            try:
+                found = await self._open_fixtures(since_ms)
+                break
+            except KafkaError as error:
+                if verdict(error) is Verdict.STOP:
+                    self._fail(error)
+                    return
+                delay_s = next(delays)
+                log.info("ingest live: cannot read the raw topics back (%s); trying again in %.2f s", error, delay_s)
+                await asyncio.sleep(delay_s)
+        keys = self.board.recover(found)
+        log.info(
+            "ingest live: %d fixtures with records in the last %.1f h have an unfinished stream; %d to check",
+            len(found),
+            lookback_s / 3600,
+            len(keys),
+        )
+        for key in keys:
+            self._spawn(self._heal_check(key), f"heal-{key.fixture_id}")
+        self._check_settled()
+
+    async def _open_fixtures(self, since_ms: int) -> list[FixtureKey]:
+        found: list[FixtureKey] = []
+        for sport in self.options.sports:
+            streams = OpenStreams()
+            for stream in sorted(self.options.streams):
+                topic = raw_topic(self._prefix, sport, stream)
+                visit = partial(streams.add, stream)
+                await self._scanner.scan_recent(topic, await self._sink.partitions(topic), since_ms, visit)
+            found.extend(FixtureKey(sport, fixture_id) for fixture_id in streams.open_fixtures())
+        return found
+
+    async def _heal_check(self, key: FixtureKey) -> None:
+        fixture = await self._fetch_fixture(key)
+        if self._fatal.is_set():
+            return
+        heal = self.board.resolve_heal(key, fixture)
+        if heal is not None:
+            if fixture is not None:
+                self._start_dates[key] = fixture.start_date_utc
+            if heal is HealVerdict.STREAM_OVER:
+                self._over.add(key)
+            log.info(
+                "%s fixture %s: an earlier run left its stream unfinished; it is %s now, %s",
+                key.sport,
+                key.fixture_id,
+                fixture.status if fixture is not None else "unknown",
+                "resuming it to its end" if heal is HealVerdict.STREAM_OVER else "streaming it",
+            )
             self._start(key)
         self._check_settled()
 
@@ -305,6 +392,9 @@ class LiveIngest:
 
     async def _fixture(self, key: FixtureKey) -> None:
         since_ms = self._since_ms(key)
+        stream_options = self.options.stream
+        if key in self._over and stream_options.speed is None:
+            stream_options = replace(stream_options, speed="fast")
         runners = [
             StreamRunner(
                 StreamTarget(key.sport, key.fixture_id, stream, self.options.media),
@@ -314,7 +404,7 @@ class LiveIngest:
                 sink=self._sink,
                 scanner=self._scanner,
                 gate=self._ws_gate,
-                options=self.options.stream,
+                options=stream_options,
                 since_ms=since_ms,
                 rng=random.Random(self._rng.random()),
             )

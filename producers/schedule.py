@@ -14,8 +14,15 @@ answer into decisions:
 - a fixture is streamed at most once per process: after its stream ends it is
   done (or failed), whatever later polls say.
 
+At start, fixtures whose streams the raw topics hold unfinished
+(``producers.open_streams``) are *recovered*: those the polls have not brought
+up already are checked too, and ``resolve_heal`` starts them unless
+``heal_verdict`` says to leave them (not started: forgotten, so a later poll
+treats them as new) or the feed no longer knows them.
+
 The board is *settled* (``--until-finished`` may stop) once every sport has
-been polled and no fixture is scheduled, being checked or streaming.
+been polled, the recovery (when expected) has reported, and no fixture is
+scheduled, being checked or streaming.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from enum import StrEnum
 from dde.enums import FixtureStatus
 from dde.fixtures import Fixture
 from dde.sports import Sport
+from producers.open_streams import HealVerdict, heal_verdict
 
 _CALLED_OFF = frozenset({FixtureStatus.POSTPONED, FixtureStatus.CANCELLED, FixtureStatus.ABANDONED})
 _NOT_STARTED = frozenset({FixtureStatus.SCHEDULED, FixtureStatus.LINEUPS})
@@ -65,14 +73,18 @@ class _Entry:
     phase: Phase
     start_utc: datetime | None = None
     name: str | None = field(default=None)
+    healing: bool = False
+    """Checked because the raw topics hold its streams unfinished, not because a poll lost it."""
 
 
 class FixtureBoard:
-    def __init__(self, sports: Iterable[Sport], *, lead_s: float = 120.0) -> None:
+    def __init__(self, sports: Iterable[Sport], *, lead_s: float = 120.0, recovering: bool = False) -> None:
         self.sports = frozenset(sports)
         self.lead = timedelta(seconds=lead_s)
         self._entries: dict[FixtureKey, _Entry] = {}
         self._polled: set[Sport] = set()
+        self.recovering = recovering
+        """A recovery is expected and has not reported yet: not settled until it has."""
 
     def observe(self, answer: PollAnswer, now: datetime) -> Decisions:
         sport = answer.sport
@@ -93,7 +105,7 @@ class FixtureBoard:
             if entry is None:
                 entry = self._entries[key] = _Entry(Phase.SCHEDULED, fixture.start_date_utc, fixture.name)
             elif entry.phase in (Phase.SCHEDULED, Phase.CHECKING):
-                entry.phase, entry.start_utc = Phase.SCHEDULED, fixture.start_date_utc
+                entry.phase, entry.start_utc, entry.healing = Phase.SCHEDULED, fixture.start_date_utc, False
             if entry.phase is Phase.SCHEDULED and self._starts_soon(entry.start_utc, now):
                 entry.phase = Phase.STREAMING
                 start.append(key)
@@ -112,7 +124,7 @@ class FixtureBoard:
     def resolve_check(self, key: FixtureKey, fixture: Fixture | None) -> bool:
         """After ``GET /fixtures/{id}`` (None: not found): True if the fixture is to be streamed now."""
         entry = self._entries.get(key)
-        if entry is None or entry.phase is not Phase.CHECKING:
+        if entry is None or entry.phase is not Phase.CHECKING or entry.healing:
             return False
         if fixture is None or fixture.status in _CALLED_OFF:
             entry.phase = Phase.DONE
@@ -122,6 +134,33 @@ class FixtureBoard:
             return False
         entry.phase = Phase.STREAMING
         return True
+
+    def recover(self, keys: Iterable[FixtureKey]) -> tuple[FixtureKey, ...]:
+        """Fixtures with unfinished streams in the raw topics: those to check (the board knows none of them yet)."""
+        self.recovering = False
+        check: list[FixtureKey] = []
+        for key in keys:
+            if key.sport in self.sports and key not in self._entries:
+                self._entries[key] = _Entry(Phase.CHECKING, healing=True)
+                check.append(key)
+        return tuple(check)
+
+    def resolve_heal(self, key: FixtureKey, fixture: Fixture | None) -> HealVerdict | None:
+        """After ``GET /fixtures/{id}`` of a recovered fixture: the verdict when it is to be streamed now, else None."""
+        entry = self._entries.get(key)
+        if entry is None or entry.phase is not Phase.CHECKING or not entry.healing:
+            return None  # a poll has taken it over meanwhile
+        verdict = heal_verdict(fixture)
+        if verdict is HealVerdict.LEAVE:
+            del self._entries[key]
+            return None
+        if verdict is HealVerdict.GONE:
+            entry.phase = Phase.DONE
+            return None
+        entry.phase, entry.healing = Phase.STREAMING, False
+        if fixture is not None:
+            entry.start_utc, entry.name = fixture.start_date_utc, fixture.name
+        return verdict
 
     def finish(self, key: FixtureKey, *, ok: bool) -> None:
         entry = self._entries.setdefault(key, _Entry(Phase.STREAMING))
@@ -139,6 +178,6 @@ class FixtureBoard:
 
     @property
     def settled(self) -> bool:
-        if not self.sports <= self._polled:
+        if self.recovering or not self.sports <= self._polled:
             return False
         return all(entry.phase in (Phase.DONE, Phase.FAILED) for entry in self._entries.values())

@@ -5,7 +5,9 @@ reading the fixture's partition backwards from its end in growing windows
 (``history.backward_windows``) down to a lower bound: the offset of the first
 record newer than ``since_ms`` (default: ``lookback_s`` ago).  A resume needs
 only the latest ``need`` positioned records; a reconciliation of a stream not
-fully seen by this process asks for everything (``need=None``).
+fully seen by this process asks for everything (``need=None``).  At the start
+of ``ingest live``, ``scan_recent`` reads each partition forwards from the
+first record of the heal look-back (``offsets_for_times``) to its end.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -100,6 +103,42 @@ class TopicScanner:
                 raise kafka_error(exc, f"reading {topic} back") from None
         return history
 
+    async def scan_recent(
+        self, topic: str, partitions: int, since_ms: int, visit: Callable[[bytes, bytes], None], *, chunk: int = 2048
+    ) -> int:
+        """Hand ``visit(key, value)`` every keyed record of ``topic`` from the first one stamped ``since_ms`` or later.
+
+        Forwards, one partition after the other, in chunks of ``chunk`` offsets;
+        the lock is taken per chunk, so streams recovering meanwhile wait for one
+        chunk at most.  Returns the records read.
+        """
+        read = 0
+        for partition in range(partitions):
+            tp = TopicPartition(topic, partition)
+            async with self._lock:
+                consumer = self._started()
+                try:
+                    consumer.assign([tp])
+                    end = (await consumer.end_offsets([tp]))[tp]
+                    lo = await self._lower_bound(consumer, tp, end, since_ms)
+                except AIOKafkaError as exc:
+                    raise kafka_error(exc, f"reading {topic} back") from None
+            while lo < end:
+                hi = min(end, lo + chunk)
+                async with self._lock:
+                    consumer = self._started()
+                    try:
+                        consumer.assign([tp])
+                        async for batch in self._batches(consumer, tp, lo, hi):
+                            read += len(batch)
+                            for record in batch:
+                                if record.key is not None:
+                                    visit(record.key, record.value)
+                    except AIOKafkaError as exc:
+                        raise kafka_error(exc, f"reading {topic} back") from None
+                lo = hi
+        return read
+
     async def _lower_bound(self, consumer: AIOKafkaConsumer, tp: TopicPartition, end: int, since_ms: int | None) -> int:
         begin: int = (await consumer.beginning_offsets([tp]))[tp]
         since = since_ms if since_ms is not None else int((time.time() - self.lookback_s) * 1000)
@@ -107,8 +146,13 @@ class TopicScanner:
         return max(begin, found.offset if found is not None else end)
 
     async def _read(self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int) -> list[Any]:
+        return [record async for batch in self._batches(consumer, tp, lo, hi) for record in batch]
+
+    async def _batches(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int
+    ) -> AsyncIterator[list[Any]]:
+        """The records at offsets ``[lo, hi)``, as they arrive (``hi`` is at most the partition's end)."""
         consumer.seek(tp, lo)
-        records: list[Any] = []
         idle = 0
         while await consumer.position(tp) < hi:
             batch = await consumer.getmany(tp, timeout_ms=100, max_records=2000)
@@ -121,11 +165,11 @@ class TopicScanner:
                     )
                 continue
             idle = 0
-            records.extend(record for record in got if record.offset < hi)
+            records = [record for record in got if record.offset < hi]
+            self.records_read += len(records)
+            yield records
             if got[-1].offset >= hi - 1:
                 break
-        self.records_read += len(records)
-        return records
 
     def _started(self) -> AIOKafkaConsumer:
         if self._consumer is None:

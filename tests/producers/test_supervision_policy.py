@@ -171,6 +171,7 @@ PURE = (
     "history",
     "reconcile",
     "schedule",
+    "open_streams",
     "progress",
     "raw_records",
 )
