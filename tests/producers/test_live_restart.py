@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
@@ -17,9 +18,11 @@ from producers.command import run_live
 from producers.live import LiveOptions
 from producers.raw_records import Source, Stream, raw_topic
 from producers.raw_sink import partition_for
+from producers.runtime import open_runtime
 from producers.ws_stream import StreamOptions
 from simulator.server import Simulator
 from simulator.server.access import DDE_MEDIA_TYPE
+from tests.producers.packets import action
 from tests.producers.support import TOKEN, feed_settings, make_matches, of_fixture, read_topic, simulator
 
 
@@ -84,3 +87,28 @@ async def test_a_match_that_ends_while_ingest_live_is_down_is_completed_by_the_n
     assert {r.headers.source for r in records} == {Source.WS}
     assert restarted.fixtures_done == 1 and restarted.fixtures_failed == 0
     assert restarted.gaps_healed == 0
+
+
+async def test_the_start_up_scan_reads_the_look_back_window_and_nothing_older(settings: Settings) -> None:
+    topic = raw_topic(settings.topic_prefix, Sport.SOCCER, Stream.ACTIONS)
+    now_ms = int(time.time() * 1000)
+    hour_ms = 3600 * 1000
+    recent = [(f"new-{i % 7}".encode(), action(f"new-{i % 7}", i)) for i in range(70)]
+    async with open_runtime(settings) as runtime:
+        producer = AIOKafkaProducer(**kafka_options(settings, resolve(settings)))
+        await producer.start()
+        try:
+            for i in range(700):
+                fixture = f"old-{i % 13}"
+                await producer.send(topic, action(fixture, i), key=fixture.encode(), timestamp_ms=now_ms - 10 * hour_ms)
+            for key, value in recent:
+                await producer.send(topic, value, key=key, timestamp_ms=now_ms - hour_ms)
+            await producer.flush()
+        finally:
+            await producer.stop()
+        seen: list[tuple[bytes, bytes]] = []
+        read = await runtime.scanner.scan_recent(
+            topic, RAW_PARTITIONS, now_ms - 6 * hour_ms, lambda key, value: seen.append((key, value)), chunk=4
+        )
+    assert read == len(recent)  # the records before the window are not even fetched
+    assert sorted(seen) == sorted(recent)
