@@ -325,6 +325,10 @@ class LiveIngest:
                 delay_s = next(delays)
                 log.info("ingest live: cannot read the raw topics back (%s); trying again in %.2f s", error, delay_s)
                 await asyncio.sleep(delay_s)
+            except Exception as exc:  # a bug: stop rather than wait forever for a recovery that never reports
+                log.exception("ingest live: unexpected error while looking for unfinished fixtures")
+                self._fail(exc)
+                return
         keys = self.board.recover(found)
         log.info(
             "ingest live: %d fixtures with records in the last %.1f h have an unfinished stream; %d to check",
