@@ -39,7 +39,6 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from pydantic import SecretStr
@@ -341,15 +340,24 @@ class LiveIngest:
         self._check_settled()
 
     async def _open_fixtures(self, since_ms: int) -> list[FixtureKey]:
-        found: list[FixtureKey] = []
-        for sport in self.options.sports:
-            streams = OpenStreams()
-            for stream in sorted(self.options.streams):
-                topic = raw_topic(self._prefix, sport, stream)
-                visit = partial(streams.add, stream)
-                await self._scanner.scan_recent(topic, await self._sink.partitions(topic), since_ms, visit)
-            found.extend(FixtureKey(sport, fixture_id) for fixture_id in streams.open_fixtures())
-        return found
+        topics = {
+            raw_topic(self._prefix, sport, stream): (sport, stream)
+            for sport in self.options.sports
+            for stream in sorted(self.options.streams)
+        }
+        open_streams = {sport: OpenStreams() for sport in self.options.sports}
+
+        def visit(topic: str, key: bytes, value: bytes) -> None:
+            sport, stream = topics[topic]
+            open_streams[sport].add(stream, key, value)
+
+        partitions = {topic: await self._sink.partitions(topic) for topic in topics}
+        await self._scanner.scan_recent(partitions, since_ms, visit)
+        return [
+            FixtureKey(sport, fixture_id)
+            for sport, found in open_streams.items()
+            for fixture_id in found.open_fixtures()
+        ]
 
     async def _heal_check(self, key: FixtureKey) -> None:
         fixture = await self._fetch_fixture(key)

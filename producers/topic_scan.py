@@ -5,9 +5,12 @@ reading the fixture's partition backwards from its end in growing windows
 (``history.backward_windows``) down to a lower bound: the offset of the first
 record newer than ``since_ms`` (default: ``lookback_s`` ago).  A resume needs
 only the latest ``need`` positioned records; a reconciliation of a stream not
-fully seen by this process asks for everything (``need=None``).  At the start
-of ``ingest live``, ``scan_recent`` reads each partition forwards from the
-first record of the heal look-back (``offsets_for_times``) to its end.
+fully seen by this process asks for everything (``need=None``).
+
+``scan_recent`` (the start of ``ingest live``) reads whole topics' recent
+records instead: with a consumer of its own, so streams recovering meanwhile
+never wait for it, every partition at once, forwards from the first record
+stamped at or after ``since_ms`` (``offsets_for_times``) to the end.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -45,6 +48,9 @@ class TopicScanner:
         self.records_read = 0
 
     async def start(self) -> None:
+        self._consumer = await self._new_consumer("ddeflow-ingest-scan")
+
+    async def _new_consumer(self, client_id: str) -> AIOKafkaConsumer:
         consumer = AIOKafkaConsumer(
             **self._options,
             group_id=None,
@@ -52,14 +58,14 @@ class TopicScanner:
             auto_offset_reset="earliest",
             isolation_level="read_uncommitted",
             fetch_max_wait_ms=50,
-            client_id="ddeflow-ingest-scan",
+            client_id=client_id,
         )
         try:
             await consumer.start()
         except AIOKafkaError as exc:
             await consumer.stop()
             raise kafka_error(exc, "starting the Kafka consumer") from None
-        self._consumer = consumer
+        return consumer
 
     async def stop(self) -> None:
         consumer, self._consumer = self._consumer, None
@@ -104,39 +110,50 @@ class TopicScanner:
         return history
 
     async def scan_recent(
-        self, topic: str, partitions: int, since_ms: int, visit: Callable[[bytes, bytes], None], *, chunk: int = 2048
+        self, partitions: Mapping[str, int], since_ms: int, visit: Callable[[str, bytes, bytes], None]
     ) -> int:
-        """Hand ``visit(key, value)`` every keyed record of ``topic`` from the first one stamped ``since_ms`` or later.
-
-        Forwards, one partition after the other, in chunks of ``chunk`` offsets;
-        the lock is taken per chunk, so streams recovering meanwhile wait for one
-        chunk at most.  Returns the records read.
-        """
+        """Hand ``visit(topic, key, value)`` every keyed record of the topics (name: partition count) from the
+        first one stamped ``since_ms`` or later to the end as it is now.  Returns the records read."""
+        tps = [TopicPartition(topic, p) for topic, count in partitions.items() for p in range(count)]
+        if not tps:
+            return 0
+        consumer = await self._new_consumer("ddeflow-ingest-heal-scan")
         read = 0
-        for partition in range(partitions):
-            tp = TopicPartition(topic, partition)
-            async with self._lock:
-                consumer = self._started()
-                try:
-                    consumer.assign([tp])
-                    end = (await consumer.end_offsets([tp]))[tp]
-                    lo = await self._lower_bound(consumer, tp, end, since_ms)
-                except AIOKafkaError as exc:
-                    raise kafka_error(exc, f"reading {topic} back") from None
-            while lo < end:
-                hi = min(end, lo + chunk)
-                async with self._lock:
-                    consumer = self._started()
-                    try:
-                        consumer.assign([tp])
-                        async for batch in self._batches(consumer, tp, lo, hi):
-                            read += len(batch)
-                            for record in batch:
-                                if record.key is not None:
-                                    visit(record.key, record.value)
-                    except AIOKafkaError as exc:
-                        raise kafka_error(exc, f"reading {topic} back") from None
-                lo = hi
+        try:
+            consumer.assign(tps)
+            ends = await consumer.end_offsets(tps)
+            begins = await consumer.beginning_offsets(tps)
+            found = await consumer.offsets_for_times(dict.fromkeys(tps, max(0, since_ms)))
+            due: dict[TopicPartition, int] = {}
+            for tp in tps:
+                at = found[tp]
+                low = max(begins[tp], at.offset if at is not None else ends[tp])
+                if low < ends[tp]:
+                    consumer.seek(tp, low)
+                    due[tp] = ends[tp]
+            idle = 0
+            while due:
+                batch = await consumer.getmany(*due, timeout_ms=100, max_records=2000)
+                if not any(batch.values()):
+                    idle += 1
+                    if idle > _IDLE_POLLS:
+                        raise KafkaError(f"reading {len(due)} raw partitions back: no records arrive", retriable=True)
+                    continue
+                idle = 0
+                for tp, records in batch.items():
+                    end = due.get(tp, -1)
+                    for record in records:
+                        if record.offset < end:
+                            read += 1
+                            if record.key is not None:
+                                visit(tp.topic, record.key, record.value)
+                for tp in [tp for tp, end in due.items() if await consumer.position(tp) >= end]:
+                    del due[tp]
+        except AIOKafkaError as exc:
+            raise kafka_error(exc, "reading the raw topics back") from None
+        finally:
+            await consumer.stop()
+        self.records_read += read
         return read
 
     async def _lower_bound(self, consumer: AIOKafkaConsumer, tp: TopicPartition, end: int, since_ms: int | None) -> int:
@@ -146,13 +163,8 @@ class TopicScanner:
         return max(begin, found.offset if found is not None else end)
 
     async def _read(self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int) -> list[Any]:
-        return [record async for batch in self._batches(consumer, tp, lo, hi) for record in batch]
-
-    async def _batches(
-        self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int
-    ) -> AsyncIterator[list[Any]]:
-        """The records at offsets ``[lo, hi)``, as they arrive (``hi`` is at most the partition's end)."""
         consumer.seek(tp, lo)
+        records: list[Any] = []
         idle = 0
         while await consumer.position(tp) < hi:
             batch = await consumer.getmany(tp, timeout_ms=100, max_records=2000)
@@ -165,11 +177,11 @@ class TopicScanner:
                     )
                 continue
             idle = 0
-            records = [record for record in got if record.offset < hi]
-            self.records_read += len(records)
-            yield records
+            records.extend(record for record in got if record.offset < hi)
             if got[-1].offset >= hi - 1:
                 break
+        self.records_read += len(records)
+        return records
 
     def _started(self) -> AIOKafkaConsumer:
         if self._consumer is None:

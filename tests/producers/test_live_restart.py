@@ -107,8 +107,11 @@ async def test_the_start_up_scan_reads_the_look_back_window_and_nothing_older(se
         finally:
             await producer.stop()
         seen: list[tuple[bytes, bytes]] = []
-        read = await runtime.scanner.scan_recent(
-            topic, RAW_PARTITIONS, now_ms - 6 * hour_ms, lambda key, value: seen.append((key, value)), chunk=4
-        )
+
+        def visit(topic_read: str, key: bytes, value: bytes) -> None:
+            assert topic_read == topic
+            seen.append((key, value))
+
+        read = await runtime.scanner.scan_recent({topic: RAW_PARTITIONS}, now_ms - 6 * hour_ms, visit)
     assert read == len(recent)  # the records before the window are not even fetched
     assert sorted(seen) == sorted(recent)
