@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -125,20 +126,46 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+# Service ports come from outside the kernel's ephemeral range: a port the kernel can hand to any process's
+# outgoing connection may be taken while a service is down, and a broker restarted on it then fails to bind.
+_EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_SERVICE_PORTS_FROM = 10_000
+
+
+def service_port_ranges(ephemeral: tuple[int, int] | None = None) -> list[range]:
+    """The port ranges free ports are drawn from: above 10,000 and outside ``ephemeral`` (default: the kernel's)."""
+    low, high = ephemeral if ephemeral is not None else ephemeral_range()
+    ranges = [
+        range(_SERVICE_PORTS_FROM, max(_SERVICE_PORTS_FROM, low)),
+        range(max(_SERVICE_PORTS_FROM, high + 1), 65536),
+    ]
+    return [r for r in ranges if len(r)]
+
+
+def ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = (int(part) for part in _EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+    return low, high
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port free on loopback now, outside the ephemeral range."""
+    return free_port_block(1)
 
 
-def free_port_block(count: int, attempts: int = 50) -> int:
-    """The first of ``count`` consecutive ports that are all free on loopback now."""
+def free_port_block(count: int, attempts: int = 200) -> int:
+    """The first of ``count`` consecutive ports that are all free on loopback now, outside the ephemeral range."""
+    ranges = [r for r in service_port_ranges() if len(r) >= count]
     for _ in range(attempts):
-        first = free_port()
-        if first + count <= 65536 and all(_bindable(port) for port in range(first + 1, first + count)):
+        chosen = random.choice(ranges) if ranges else None
+        if chosen is None:
+            break
+        first = random.randrange(chosen.start, chosen.stop - count + 1)
+        if all(_bindable(port) for port in range(first, first + count)):
             return first
-    raise InfrastructureError(f"found no {count} consecutive free ports on 127.0.0.1")
+    raise InfrastructureError(f"found no {count} consecutive free ports on 127.0.0.1 outside the ephemeral range")
 
 
 def _bindable(port: int) -> bool:
