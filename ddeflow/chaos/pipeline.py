@@ -308,14 +308,23 @@ async def _supervise(run: Run, done: asyncio.Event) -> None:
 async def _injected(run: Run, fault: Fault) -> None:
     try:
         await fault(run)
-    except Exception as exc:  # the fault itself failed (e.g. the broker did not come back): the run goes on
+    except Exception as exc:  # the fault itself failed (e.g. the broker did not come back)
         run.problems.append(f"the fault failed at {run.now():.1f} s: {exc!r}")
+        if run.cluster.stack is None:
+            return
+        try:  # once more: the run, and the scenarios after it, need the stack whole
+            await asyncio.to_thread(run.cluster.stack.up)
+        except Exception as again:
+            run.problems.append(f"the stack could not be brought back: {again!r}")
+            raise
 
 
 async def _ingest_finished(run: Run, fault: asyncio.Task[None] | None, timeout_s: float) -> bool:
     """Wait until the fault is over and the current ``ingest live`` ended with 0 (every match over and healed)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if fault is not None and fault.done() and fault.exception() is not None:
+            return False  # the stack is broken: nothing will finish
         if (fault is None or fault.done()) and run.ingest.returncode == 0:
             return True
         await asyncio.sleep(0.2)
@@ -375,7 +384,8 @@ async def run_pipeline(
         injected = asyncio.create_task(_injected(run, fault)) if fault is not None else None
         if not await _ingest_finished(run, injected, timeout_s - (time.monotonic() - began)):
             run.problems.append(f"ingest live did not finish within {timeout_s:.0f} s: {run.ingest.tail(600)!r}")
-        if not await _catch_up(run, probe, CATCH_UP_TIMEOUT_S):
+        broken = injected is not None and injected.done() and injected.exception() is not None
+        if not broken and not await _catch_up(run, probe, CATCH_UP_TIMEOUT_S):
             run.problems.append(f"the processors did not catch up within {CATCH_UP_TIMEOUT_S:.0f} s after ingest ended")
         supervised.set()
         await supervisor

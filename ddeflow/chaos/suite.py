@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -142,6 +143,8 @@ async def run_suite(
         log.info("scenario %d: %s", scenario.number, scenario.title)
         started = time.monotonic()
         try:
+            if cluster.stack is not None:  # a failed fault may have left a service down: start whatever is
+                await asyncio.to_thread(cluster.stack.up)
             async with contextlib.AsyncExitStack() as stack:
                 on = cluster
                 if scenario.brokers > 1 and multi_broker is not None:
