@@ -105,6 +105,11 @@ class Settings(BaseSettings):
         alias="DDEFLOW_LOCAL_CONTROLLER_PORT",
         description="KRaft controller; default Kafka port + 1.",
     )
+    local_secure_port: int | None = Field(
+        default=None,
+        alias="DDEFLOW_LOCAL_SECURE_PORT",
+        description="The secure stack's SSL listener, SASL_SSL on the next port; default right after the controller.",
+    )
     local_registry_port: int = Field(default=8081, alias="DDEFLOW_LOCAL_REGISTRY_PORT")
     local_registry_management_port: int | None = Field(
         default=None,

@@ -58,6 +58,8 @@ BREAK_COMPLETIONS = "dde.snooker.break-completions"
 FIXTURE_EVENTS = "dde.fixture-events"
 DLQ = "dde.dlq"
 CHANGELOG = "ddeflow-processors.state-changelog"
+WORKER_GROUP = "ddeflow-processors"
+"""The worker's consumer group (under the topic prefix); its transactional ids are ``<group>-p<partition>``."""
 
 # The largest record ddeflow writes: a raw frame up to the parser's limit (4 MiB) must land, and
 # so must its dead letter; the broker's 1 MB default would refuse it before anything could say why.

@@ -69,7 +69,7 @@ from processors.transform import RawRecord, Transformer, retention_policy
 
 log = logging.getLogger("ddeflow.processors")
 
-GROUP_NAME = "ddeflow-processors"
+GROUP_NAME = topics.WORKER_GROUP
 IDLE_CHECK_S = 0.5
 PROGRESS_EVERY_S = 10.0
 # Retries after a Kafka or registry failure: quick at first, at most every 5 s during a long outage.

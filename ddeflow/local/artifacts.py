@@ -3,6 +3,7 @@
 Layout of the cache (``Settings.jar_cache``)::
 
     kafka-<version>/lib/*.jar            the broker's whole runtime classpath plus a log4j2 slf4j binding
+    kafka-tools-<version>/lib/*.jar      Kafka's command-line tools (kafka-acls), for the secure stack
     kafka-<version>/.complete            written last: a directory without it is an interrupted fetch
     apicurio-<version>/quarkus-run.jar   Apicurio Registry's runnable layout (3.3+ puts it at the archive root)
     apicurio-<version>/.complete
@@ -162,6 +163,27 @@ def ensure_kafka(cache: Path, version: str, java: Path) -> Path:
 
     root = _fetch_into(cache / f"kafka-{version}", fill)
     return root / "lib"
+
+
+def ensure_kafka_tools(cache: Path, version: str, java: Path) -> Path:
+    """The directory of Kafka's command-line tools' jars (``kafka-acls``) for ``version``, fetched on first use."""
+
+    def fill(staging: Path) -> None:
+        _run_maven(
+            find_maven(),
+            java,
+            [
+                "-f",
+                str(_pom("kafka-tools.xml", staging / ".maven")),
+                f"-Dkafka.version={version}",
+                f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={staging / 'lib'}",
+            ],
+            f"the Apache Kafka {version} tools",
+        )
+
+    return _fetch_into(cache / f"kafka-tools-{version}", fill) / "lib"
 
 
 def ensure_registry(cache: Path, version: str, java: Path) -> Path:

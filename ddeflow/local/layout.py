@@ -48,6 +48,8 @@ class Ports:
     # Quarkus fixes at build time that the registry has a management interface; only its port can move.
     registry_management: int
     brokers: int = 1
+    # The secure stack's SSL listener (SASL_SSL on the port after it); None on a plaintext-only stack.
+    secure: int | None = None
 
     @property
     def node_ids(self) -> tuple[int, ...]:
@@ -74,23 +76,44 @@ class Ports:
     def voters(self) -> str:
         return ",".join(f"{node}@127.0.0.1:{self.controller_port(node)}" for node in self.node_ids)
 
+    @property
+    def ssl_port(self) -> int | None:
+        return self.secure
+
+    @property
+    def sasl_ssl_port(self) -> int | None:
+        return None if self.secure is None else self.secure + 1
+
     def all_ports(self) -> list[int]:
         brokers = [port for node in self.node_ids for port in (self.kafka_port(node), self.controller_port(node))]
-        return [*brokers, self.registry, self.registry_management]
+        secure = [] if self.secure is None else [self.secure, self.secure + 1]
+        return [*brokers, *secure, self.registry, self.registry_management]
 
 
 def stack_ports(
-    kafka: int, controller: int | None, registry: int, registry_management: int | None, brokers: int
+    kafka: int,
+    controller: int | None,
+    registry: int,
+    registry_management: int | None,
+    brokers: int,
+    *,
+    secure: bool = False,
+    secure_port: int | None = None,
 ) -> Ports:
-    """The ports from the settings: controllers default to right after the brokers, management after the registry."""
+    """The ports from the settings: controllers default to right after the brokers, management after the registry,
+    and (``secure``) the SSL and SASL_SSL listeners to right after the controllers."""
     if brokers not in BROKER_COUNTS:
         raise ConfigError(f"the local stack runs {' or '.join(map(str, BROKER_COUNTS))} brokers, not {brokers}")
+    if secure and brokers != 1:
+        raise ConfigError("the secure local stack (--secure) runs one broker")
+    controller = controller if controller is not None else kafka + brokers
     ports = Ports(
         kafka=kafka,
-        controller=controller if controller is not None else kafka + brokers,
+        controller=controller,
         registry=registry,
         registry_management=registry_management if registry_management is not None else registry + 1,
         brokers=brokers,
+        secure=(secure_port if secure_port is not None else controller + brokers) if secure else None,
     )
     taken = ports.all_ports()
     if len(set(taken)) != len(taken):
@@ -150,6 +173,10 @@ class StackLayout:
         return self.root / f"{service}.log"
 
     @property
+    def secure_files(self) -> SecureFiles:
+        return SecureFiles(self.root / "secure")
+
+    @property
     def registry_log(self) -> Path:
         return self.log("registry")
 
@@ -172,7 +199,67 @@ def formatted_cluster_id(meta_properties: str) -> str | None:
     return None
 
 
-def kafka_properties(ports: Ports, node_id: int, data_dir: Path) -> str:
+SECURE_HOST = "localhost"
+"""The name the secure listeners are advertised under, and the only name in the broker's certificate."""
+SCRAM_MECHANISM = "SCRAM-SHA-512"
+ADMIN_PRINCIPAL = "admin"
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+ACL_COMMAND_MAIN = "org.apache.kafka.tools.AclCommand"
+
+
+@dataclass(frozen=True, slots=True)
+class SecureFiles:
+    """Where the secure stack keeps its certificates (``<home>/local/secure``)."""
+
+    root: Path
+
+    @property
+    def ca(self) -> Path:
+        return self.root / "ca.pem"
+
+    @property
+    def broker_keystore(self) -> Path:
+        """The broker's key and certificate in one PEM file, as Kafka's PEM keystore reads them."""
+        return self.root / "broker-keystore.pem"
+
+    @property
+    def credentials(self) -> Path:
+        """The SCRAM passwords of the principals (mode 0600): the one file holding them."""
+        return self.root / "credentials.json"
+
+    def client_cert(self, principal: str) -> Path:
+        return self.root / "clients" / f"{principal}.pem"
+
+    def client_key(self, principal: str) -> Path:
+        return self.root / "clients" / f"{principal}-key.pem"
+
+
+def secure_properties(ports: Ports, files: SecureFiles) -> dict[str, str]:
+    """The SSL and SASL_SSL listeners, and the authorizer.
+
+    The SSL listener requires a client certificate whose common name is the principal; SASL_SSL authenticates with
+    SCRAM-SHA-512.  The loopback PLAINTEXT and controller listeners stay for the broker itself, the registry's
+    journal and administration: their principal, ANONYMOUS, is a super user, with ``admin``.
+    """
+    assert ports.ssl_port is not None and ports.sasl_ssl_port is not None
+    return {
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(files.broker_keystore),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(files.ca),
+        "listener.name.ssl.ssl.client.auth": "required",
+        "ssl.principal.mapping.rules": "RULE:^CN=([^,]+)$/$1/,DEFAULT",
+        "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        ),
+        "authorizer.class.name": STANDARD_AUTHORIZER,
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": f"User:ANONYMOUS;User:{ADMIN_PRINCIPAL}",
+    }
+
+
+def kafka_properties(ports: Ports, node_id: int, data_dir: Path, secure: SecureFiles | None = None) -> str:
     """A combined broker and controller on loopback, one of ``ports.brokers`` voters in a static quorum.
 
     One node keeps every internal topic at replication 1.  Three keep them, and new topics by default,
@@ -180,17 +267,24 @@ def kafka_properties(ports: Ports, node_id: int, data_dir: Path) -> str:
     """
     replication = min(3, ports.brokers)
     min_isr = 2 if replication >= 3 else 1
+    plaintext = f"PLAINTEXT://127.0.0.1:{ports.kafka_port(node_id)}"
+    listeners = [plaintext, f"CONTROLLER://127.0.0.1:{ports.controller_port(node_id)}"]
+    advertised = [plaintext]
+    protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if secure is not None:
+        tls = [f"SSL://{SECURE_HOST}:{ports.ssl_port}", f"SASL_SSL://{SECURE_HOST}:{ports.sasl_ssl_port}"]
+        listeners += tls
+        advertised += tls
+        protocols += ",SSL:SSL,SASL_SSL:SASL_SSL"
     settings = {
         "process.roles": "broker,controller",
         "node.id": str(node_id),
         "controller.quorum.voters": ports.voters,
-        "listeners": (
-            f"PLAINTEXT://127.0.0.1:{ports.kafka_port(node_id)},CONTROLLER://127.0.0.1:{ports.controller_port(node_id)}"
-        ),
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{ports.kafka_port(node_id)}",
+        "listeners": ",".join(listeners),
+        "advertised.listeners": ",".join(advertised),
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": protocols,
         "log.dirs": str(data_dir),
         "num.partitions": "6",
         "default.replication.factor": str(replication),
@@ -207,6 +301,8 @@ def kafka_properties(ports: Ports, node_id: int, data_dir: Path) -> str:
         "auto.create.topics.enable": "false",
         "log.retention.hours": "168",
     }
+    if secure is not None:
+        settings.update(secure_properties(ports, files=secure))
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
@@ -226,7 +322,13 @@ def kafka_log4j(log_file: Path) -> str:
     )
 
 
-def storage_format_command(java: Path, lib: Path, layout: StackLayout, service: str, cluster_id: str) -> list[str]:
+def storage_format_command(
+    java: Path, lib: Path, layout: StackLayout, service: str, cluster_id: str, scram_users: Mapping[str, str] = {}
+) -> list[str]:
+    """``kafka-storage format``; ``scram_users`` (name: password) become SCRAM-SHA-512 users in the new cluster."""
+    scram = [
+        f"--add-scram={SCRAM_MECHANISM}=[name={name},password={password}]" for name, password in scram_users.items()
+    ]
     return [
         str(java),
         HEAP,
@@ -240,7 +342,13 @@ def storage_format_command(java: Path, lib: Path, layout: StackLayout, service: 
         f"--cluster-id={cluster_id}",
         "-c",
         str(layout.broker_properties(service)),
+        *scram,
     ]
+
+
+def acl_command(java: Path, tools_lib: Path, argv: list[str]) -> list[str]:
+    """A ``kafka-acls.sh`` invocation (as ``ddeflow.acls.commands`` renders it) run on ``java``."""
+    return [str(java), "-Xmx256m", "-cp", f"{tools_lib}/*", ACL_COMMAND_MAIN, *argv[1:]]
 
 
 def kafka_command(java: Path, lib: Path, layout: StackLayout, ports: Ports, node_id: int) -> list[str]:

@@ -22,9 +22,11 @@ from pathlib import Path
 
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError, InfrastructureError, ServiceStartError
-from ddeflow.local import artifacts, processes, readiness
+from ddeflow.local import artifacts, processes, readiness, secure_setup
 from ddeflow.local.layout import (
+    SECURE_HOST,
     Ports,
+    SecureFiles,
     StackLayout,
     formatted_cluster_id,
     kafka_command,
@@ -53,12 +55,22 @@ class ServiceState:
 
 
 @dataclass(frozen=True, slots=True)
+class SecureInfo:
+    """How clients reach the secure stack: the listeners (by the name in the broker's certificate) and the files."""
+
+    ssl_bootstrap: str
+    sasl_ssl_bootstrap: str
+    files: SecureFiles
+
+
+@dataclass(frozen=True, slots=True)
 class StackInfo:
     bootstrap_servers: str
     registry_url: str
     broker_pids: dict[int, int]
     registry_pid: int | None  # None when started without the registry
     reused: bool
+    secure: SecureInfo | None = None
 
 
 def registry_url_for(port: int) -> str:
@@ -97,10 +109,15 @@ class LocalStack:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _ports(self, state: dict[str, object], brokers: int | None = None) -> Ports:
-        """The recorded ports when they are for ``brokers`` (None: whatever was recorded), else the settings'."""
+    def _ports(self, state: dict[str, object], brokers: int | None = None, *, secure: bool | None = None) -> Ports:
+        """The recorded ports when they are for ``brokers`` (None: whatever was recorded) and, unless ``secure`` is
+        None, as secure as asked; else the settings'."""
         recorded = recorded_ports(state)
-        if recorded is not None and brokers in (None, recorded.brokers):
+        if (
+            recorded is not None
+            and brokers in (None, recorded.brokers)
+            and secure in (None, recorded.secure is not None)
+        ):
             return recorded
         settings = self._settings
         return stack_ports(
@@ -109,6 +126,8 @@ class LocalStack:
             settings.local_registry_port,
             settings.local_registry_management_port,
             brokers or 1,
+            secure=bool(secure),
+            secure_port=settings.local_secure_port,
         )
 
     def _running(self, state: dict[str, object], service: str) -> int | None:
@@ -159,13 +178,17 @@ class LocalStack:
 
     # --- up -------------------------------------------------------------------------
 
-    def up(self, brokers: int | None = None, *, registry: bool = True) -> StackInfo:
+    def up(self, brokers: int | None = None, *, registry: bool = True, secure: bool = False) -> StackInfo:
         """Start what is not running.  ``brokers`` (1 or 3) defaults to the stack's recorded size, else 1;
-        ``registry=False`` starts (or keeps) Kafka alone: failure tests that need no schemas skip the slowest start."""
+        ``registry=False`` starts (or keeps) Kafka alone: failure tests that need no schemas skip the slowest start.
+        ``secure`` adds the SSL and SASL_SSL listeners, SCRAM users and the ACLs of every stage for the settings'
+        topic prefix (see ``secure_setup``)."""
         with self._locked():
             state = self._read_state()
-            ports = self._ports(state, brokers)
+            ports = self._ports(state, brokers, secure=secure or None)
             self._refuse_other_running_size(state, ports)
+            if ports.secure is not None:
+                secure_setup.prepare(self.layout, self._formatted(ports))
             running = {node: self._running(state, ports.service(node)) for node in ports.node_ids}
             registry_pid = self._running(state, "registry")
             if registry_pid is not None and not any(running.values()):
@@ -190,8 +213,13 @@ class LocalStack:
             for node, pid in broker_pids.items():
                 self._wait_broker(ports, node, pid)
 
+            secure_info = self._secure_info(ports)
+            if secure_info is not None and self._settings.topic_prefix not in _applied(state):
+                secure_setup.apply_acls(java, self._settings, bootstrap, self._settings.topic_prefix)
+                state["acls_applied"] = sorted({*_applied(state), self._settings.topic_prefix})
+                self._write_state(state)
             if not registry:
-                return StackInfo(bootstrap, registry_url, broker_pids, registry_pid, reused)
+                return StackInfo(bootstrap, registry_url, broker_pids, registry_pid, reused, secure_info)
             if registry_pid is None:
                 runner = artifacts.ensure_registry(self._settings.jar_cache, self._settings.apicurio_version, java)
                 self._check_ports_free(ports.registry, ports.registry_management)
@@ -200,7 +228,29 @@ class LocalStack:
                 self._wait_registry(registry_pid, registry_url)
             state.update(registry_pid=registry_pid, registry_url=registry_url, started_at=time.time())
             self._write_state(state)
-            return StackInfo(bootstrap, registry_url, broker_pids, registry_pid, reused)
+            return StackInfo(bootstrap, registry_url, broker_pids, registry_pid, reused, secure_info)
+
+    def _secure_info(self, ports: Ports) -> SecureInfo | None:
+        if ports.ssl_port is None or ports.sasl_ssl_port is None:
+            return None
+        return SecureInfo(
+            f"{SECURE_HOST}:{ports.ssl_port}", f"{SECURE_HOST}:{ports.sasl_ssl_port}", self.layout.secure_files
+        )
+
+    def apply_acls(self, topic_prefix: str) -> None:
+        """Grant every stage's ACLs for the deployment under ``topic_prefix`` on the running secure stack."""
+        with self._locked():
+            state = self._read_state()
+            ports = recorded_ports(state)
+            if ports is None or ports.secure is None:
+                raise ConfigError("no secure local stack here: start it with `ddeflow local up --secure`")
+            java = artifacts.find_java(self._settings.java)
+            secure_setup.apply_acls(java, self._settings, ports.bootstrap, topic_prefix)
+            state["acls_applied"] = sorted({*_applied(state), topic_prefix})
+            self._write_state(state)
+
+    def _formatted(self, ports: Ports) -> bool:
+        return any((self.layout.broker_data(ports.service(n)) / "meta.properties").is_file() for n in ports.node_ids)
 
     def _refuse_other_running_size(self, state: dict[str, object], ports: Ports) -> None:
         recorded = recorded_ports(state)
@@ -244,12 +294,14 @@ class LocalStack:
             service = ports.service(node)
             data = layout.broker_data(service)
             data.mkdir(parents=True, exist_ok=True)
-            layout.broker_properties(service).write_text(kafka_properties(ports, node, data), encoding="utf-8")
+            secure = layout.secure_files if ports.secure is not None else None
+            layout.broker_properties(service).write_text(kafka_properties(ports, node, data, secure), encoding="utf-8")
             layout.broker_log4j(service).write_text(kafka_log4j(layout.log(service)), encoding="utf-8")
             if not (data / "meta.properties").is_file():
                 unformatted.append(service)
         if unformatted:
-            self._format_storage(java, lib, unformatted, self._cluster_id(ports))
+            users = secure_setup.passwords(layout.secure_files) if ports.secure is not None else {}
+            self._format_storage(java, lib, unformatted, self._cluster_id(ports), users)
         pids: dict[int, int] = {}
         for node in nodes:
             service = ports.service(node)
@@ -268,12 +320,14 @@ class LocalStack:
                     return found
         return new_cluster_id()
 
-    def _format_storage(self, java: Path, lib: Path, services: list[str], cluster_id: str) -> None:
+    def _format_storage(
+        self, java: Path, lib: Path, services: list[str], cluster_id: str, scram_users: dict[str, str]
+    ) -> None:
         """Format the storage of each service, in parallel (each is a short-lived JVM)."""
         running: dict[str, subprocess.Popen[str]] = {}
         try:
             for service in services:
-                command = storage_format_command(java, lib, self.layout, service, cluster_id)
+                command = storage_format_command(java, lib, self.layout, service, cluster_id, scram_users)
                 running[service] = subprocess.Popen(
                     command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
                 )
@@ -282,10 +336,12 @@ class LocalStack:
                 if proc.returncode != 0:
                     raise ServiceStartError(
                         f"formatting the Kafka storage in {self.layout.broker_data(service)} failed: "
-                        f"{output.strip()[-500:]}"
+                        f"{secure_setup.redact(output, scram_users.values()).strip()[-500:]}"
                     )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ServiceStartError(f"formatting the Kafka storage failed: {exc}") from None
+        except subprocess.TimeoutExpired:
+            raise ServiceStartError(f"formatting the Kafka storage took over {FORMAT_TIMEOUT_S:.0f} s") from None
+        except OSError as exc:
+            raise ServiceStartError(f"formatting the Kafka storage failed: {exc.strerror}") from None
         finally:
             for proc in running.values():
                 if proc.poll() is None:
@@ -397,3 +453,9 @@ class LocalStack:
                     state.pop(f"{name}_pid", None)
             self._write_state(state)
         return report
+
+
+def _applied(state: dict[str, object]) -> list[str]:
+    """The topic prefixes whose ACLs the secure stack has granted."""
+    value = state.get("acls_applied")
+    return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
