@@ -14,6 +14,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import KafkaError
+from ddeflow.kafka_connect import explained
 from ddeflow.topic_check import Finding, ObservedTopic, check_layout
 from ddeflow.topics import TopicLayout, TopicSpec, all_topics
 
@@ -73,7 +74,7 @@ async def ensure_topics(
             raise KafkaError("could not create topics: " + "; ".join(failures))
         return [spec.name for spec in missing]
     except AIOKafkaError as exc:
-        raise kafka_error(exc, "topic administration") from None
+        raise kafka_error(await explained(exc, kafka_options), "topic administration") from None
     finally:
         await admin.close()
 
@@ -106,7 +107,7 @@ async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -
                         if entry["config_value"] is not None
                     }
     except AIOKafkaError as exc:
-        raise kafka_error(exc, "describing topics") from None
+        raise kafka_error(await explained(exc, kafka_options), "describing topics") from None
     finally:
         await admin.close()
     observed: dict[str, ObservedTopic | None] = dict.fromkeys(wanted)
@@ -130,7 +131,7 @@ async def cluster_size(kafka_options: dict[str, Any]) -> int:
         await admin.start()
         cluster = await admin.describe_cluster()
     except AIOKafkaError as exc:
-        raise kafka_error(exc, "describing the cluster") from None
+        raise kafka_error(await explained(exc, kafka_options), "describing the cluster") from None
     finally:
         await admin.close()
     return len(cluster.get("brokers", []))

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "processors.command",
     "ddeflow.schemas_command",
     "ddeflow.topics_command",
+    "ddeflow.acl_command",
     "ddeflow.tail",
 )
 

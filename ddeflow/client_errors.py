@@ -8,7 +8,9 @@ rules live once:
   during batch delivery")``, so the cause chain is searched too: a connection
   error anywhere in it makes the whole retriable.
 - Fencing, authorization and configuration errors never heal by waiting; they
-  become ``FencedError``, ``KafkaAuthError`` and ``KafkaConfigError``.
+  become ``FencedError``, ``KafkaAuthError`` and ``KafkaConfigError``.  A broker
+  certificate that fails verification (wrong host, unknown CA) is a ``KafkaAuthError``
+  too (``kafka_connect.explained`` digs it out from behind aiokafka's bootstrap).
 - For the registry, an unreachable service, a timeout, 429 and 5xx are
   retriable; any other answer is final.
 """
@@ -16,6 +18,7 @@ rules live once:
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 import httpx
 from aiokafka import errors as kafka
@@ -90,6 +93,11 @@ def kafka_error(exc: BaseException, what: str) -> KafkaError:
     message = f"{what}: {causes}"
     if any(isinstance(e, _FENCED) for e in chain):
         return FencedError(message)
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain):
+        return KafkaAuthError(
+            f"{what}: the broker's TLS certificate was refused (hostname verification is on; the CA is "
+            f"KAFKA_SSL_CAFILE's or the system's): {causes}"
+        )
     if any(isinstance(e, _AUTH) for e in chain):
         return KafkaAuthError(message)
     if any(isinstance(e, _CONFIG) for e in chain):

@@ -23,6 +23,7 @@ from ddeflow.client_errors import kafka_error
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
 from ddeflow.errors import KafkaError
+from ddeflow.kafka_connect import explained
 from ddeflow.registry import SchemaRegistry
 
 
@@ -49,8 +50,9 @@ async def consume(
     limit: int | None = None,
 ) -> AsyncIterator[decode.Consumed]:
     """Records of ``topic`` (already prefixed) in partition order, until idle or ``limit``."""
+    options = kafka_options(settings, resolve(settings))
     consumer = AIOKafkaConsumer(
-        **kafka_options(settings, resolve(settings)),
+        **options,
         enable_auto_commit=False,
         isolation_level="read_committed",
         auto_offset_reset="earliest" if from_beginning else "latest",
@@ -85,7 +87,7 @@ async def consume(
             elif until_idle_s is not None and time.monotonic() - last_activity >= until_idle_s:
                 return
     except AIOKafkaError as exc:
-        raise kafka_error(exc, f"reading {topic}") from None
+        raise kafka_error(await explained(exc, options), f"reading {topic}") from None
     finally:
         await consumer.stop()
 

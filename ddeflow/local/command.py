@@ -7,6 +7,7 @@ from typing import Any
 
 from ddeflow.config import Settings
 from ddeflow.local.layout import BROKER_COUNTS
+from ddeflow.local.secure_setup import PRINCIPALS
 from ddeflow.local.stack import LocalStack
 
 
@@ -25,6 +26,12 @@ def register(sub: Any) -> None:
         default=None,
         help="1 node, or a cluster of 3 (RF 3, min ISR 2); default: the size it was last started with, else 1",
     )
+    up.add_argument(
+        "--secure",
+        action="store_true",
+        help="one broker with SSL (client certificates) and SASL_SSL (SCRAM-SHA-512) listeners, a run-time CA "
+        "and each stage's ACLs for DDEFLOW_TOPIC_PREFIX; prints how each principal connects",
+    )
     up.set_defaults(handler=_up)
     actions.add_parser("fetch", help="only fetch the jars into the cache (done by `up` when needed)").set_defaults(
         handler=_fetch
@@ -36,11 +43,17 @@ def register(sub: Any) -> None:
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
-    info = LocalStack(settings).up(args.brokers)
+    info = LocalStack(settings).up(args.brokers, secure=args.secure)
     verb = "already running" if info.reused else "started"
     print(f"local stack {verb}")
     print(f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}")
     print(f"SCHEMA_REGISTRY_URL={info.registry_url}")
+    if info.secure is not None:
+        files = info.secure.files
+        print(f"secure listeners: SSL {info.secure.ssl_bootstrap}, SASL_SSL {info.secure.sasl_ssl_bootstrap}")
+        print(f"KAFKA_SSL_CAFILE={files.ca}")
+        print(f"principals: {', '.join(PRINCIPALS)}; SCRAM-SHA-512 passwords in {files.credentials} (mode 0600),")
+        print(f"client certificates in {files.root / 'clients'}")
     return 0
 
 
