@@ -13,7 +13,7 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 from aiokafka.errors import TopicAlreadyExistsError
 
 from ddeflow.client_errors import kafka_error
-from ddeflow.errors import KafkaError
+from ddeflow.errors import KafkaAuthError, KafkaError
 from ddeflow.kafka_connect import explained
 from ddeflow.topic_check import Finding, ObservedTopic, check_layout
 from ddeflow.topics import TopicLayout, TopicSpec, all_topics
@@ -122,6 +122,28 @@ async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -
             config=configs.get(topic["topic"], {}),
         )
     return observed
+
+
+_TOPIC_AUTHORIZATION_FAILED = 29
+_UNKNOWN_TOPIC = 3
+
+
+async def check_topic_readable(kafka_options: dict[str, Any], topic: str) -> None:
+    """Raise unless ``topic`` exists and this client may see it: an ACL refusal says so, not "no such topic"
+    (a principal's metadata leaves out what it may not describe)."""
+    admin = AIOKafkaAdminClient(**kafka_options)
+    try:
+        await admin.start()
+        described = await admin.describe_topics([topic])
+    except AIOKafkaError as exc:
+        raise kafka_error(await explained(exc, kafka_options), f"describing {topic}") from None
+    finally:
+        await admin.close()
+    codes = {entry.get("error_code", 0) for entry in described if entry.get("topic") == topic}
+    if _TOPIC_AUTHORIZATION_FAILED in codes:
+        raise KafkaAuthError(f"the ACLs do not let this principal read {topic} (TopicAuthorizationFailed)")
+    if not codes or _UNKNOWN_TOPIC in codes:
+        raise KafkaError(f"topic {topic} does not exist")
 
 
 async def cluster_size(kafka_options: dict[str, Any]) -> int:

@@ -18,11 +18,11 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError as AIOKafkaError
 
 from ddeflow import decode, schemas
+from ddeflow.admin import check_topic_readable
 from ddeflow.avro import AvroCodec
 from ddeflow.client_errors import kafka_error
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
-from ddeflow.errors import KafkaError
 from ddeflow.kafka_connect import explained
 from ddeflow.registry import SchemaRegistry
 
@@ -58,9 +58,8 @@ async def consume(
         auto_offset_reset="earliest" if from_beginning else "latest",
     )
     try:
+        await check_topic_readable(options, topic)
         await consumer.start()
-        if topic not in await consumer.topics():
-            raise KafkaError(f"topic {topic} does not exist")
         # Without a group every partition is assigned, and auto_offset_reset picks the start.
         consumer.subscribe([topic])
         seen = 0
