@@ -131,7 +131,7 @@ def recorded_ports(state: Mapping[str, object]) -> Ports | None:
     if not isinstance(recorded, dict):
         return None
     try:
-        return Ports(**{key: int(value) for key, value in recorded.items()})
+        return Ports(**{key: int(value) for key, value in recorded.items() if value is not None})
     except (TypeError, ValueError):
         return None
 

@@ -1,0 +1,85 @@
+"""The ACL sets are computed from the topic names: pure, no broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dde.sports import Sport
+from ddeflow import acls, topics
+from ddeflow.acls import Acl, Stage
+from ddeflow.local import certs
+from ddeflow.topics import TopicLayout
+
+PREFIX = "p1."
+
+
+def _ops(granted: list[Acl], resource: str, name: str) -> set[str]:
+    return {a.operation for a in granted if a.resource == resource and a.name == name}
+
+
+def test_ingest_writes_raw_and_dead_letters_and_nothing_derived() -> None:
+    granted = acls.stage_acls(Stage.INGEST, "ingest", PREFIX)
+    raw = {spec.name for spec in topics.raw_topics(PREFIX)}
+    assert {a.name for a in granted} == raw | {PREFIX + topics.DLQ}
+    for name in raw:
+        assert _ops(granted, "topic", name) == {"Write", "Describe", "Read"}
+    assert _ops(granted, "topic", PREFIX + topics.DLQ) == {"Write", "Describe"}
+    assert {a.resource for a in granted} == {"topic"}
+
+
+def test_processor_owns_its_group_changelog_and_transactional_ids() -> None:
+    granted = acls.stage_acls(Stage.PROCESSOR, "processor", PREFIX)
+    assert _ops(granted, "group", PREFIX + topics.WORKER_GROUP) == {"Read", "Describe"}
+    [tx] = {a.name for a in granted if a.resource == "transactional-id"}
+    assert tx == f"{PREFIX}{topics.WORKER_GROUP}-p" and all(
+        a.prefixed for a in granted if a.resource == "transactional-id"
+    )
+    assert {"Read", "Write"} <= _ops(granted, "topic", PREFIX + topics.CHANGELOG)
+    for spec in topics.raw_topics(PREFIX):
+        assert "Write" not in _ops(granted, "topic", spec.name)
+    for spec in topics.derived_topics(PREFIX):
+        assert "Read" not in _ops(granted, "topic", spec.name)
+        assert "Write" in _ops(granted, "topic", spec.name)
+
+
+def test_consumer_only_reads_derived_topics() -> None:
+    granted = acls.stage_acls(Stage.CONSUMER, "bob", PREFIX)
+    derived = {spec.name for spec in topics.derived_topics(PREFIX)} - {PREFIX + topics.DLQ}
+    assert {a.name for a in granted} == derived
+    assert {a.operation for a in granted} == {"Read", "Describe"}
+    assert {a.principal for a in granted} == {"bob"}
+
+
+def test_no_stage_may_create_delete_or_alter() -> None:
+    for stage in Stage:
+        ops = {a.operation for a in acls.stage_acls(stage, "x", PREFIX, TopicLayout(3, 2, 1))}
+        assert not ops & {"Create", "Delete", "Alter", "AlterConfigs", "All", "ClusterAction"}
+
+
+def test_commands_grant_exactly_the_set() -> None:
+    """Parsing the printed kafka-acls commands back gives the set they were made from."""
+    for stage in Stage:
+        granted = acls.stage_acls(stage, stage.value, PREFIX)
+        parsed: set[Acl] = set()
+        for argv in acls.commands(granted, "b:9093"):
+            assert argv[:3] == ["kafka-acls.sh", "--bootstrap-server", "b:9093"] and "--add" in argv
+            principal = argv[argv.index("--allow-principal") + 1].removeprefix("User:")
+            ops = [argv[i + 1] for i, word in enumerate(argv) if word == "--operation"]
+            prefixed = "--resource-pattern-type" in argv
+            for i, word in enumerate(argv):
+                if word in ("--topic", "--group", "--transactional-id"):
+                    parsed |= {Acl(principal, word[2:], argv[i + 1], op, prefixed) for op in ops}
+        assert parsed == set(granted)
+
+
+def test_actions_topics_of_every_sport_are_covered() -> None:
+    names = {a.name for a in acls.stage_acls(Stage.CONSUMER, "c")}
+    assert {topics.derived_actions(sport) for sport in Sport} <= names
+
+
+def test_keys_are_written_owner_only(tmp_path: Path) -> None:
+    authority = certs.make_authority(tmp_path)
+    issued = certs.issue(authority, tmp_path / "s", "server", hosts=("localhost", "127.0.0.1"))
+    for key in (authority.key, issued.key):
+        assert key.stat().st_mode & 0o777 == 0o600
+    assert b"PRIVATE KEY" in issued.key.read_bytes() and b"CERTIFICATE" in issued.cert.read_bytes()
