@@ -109,6 +109,12 @@ def kafka_error(exc: BaseException, what: str) -> KafkaError:
 def registry_error(exc: httpx.HTTPError, url: str | None = None) -> RegistryError:
     """Our error for an httpx failure to reach the registry (an HTTP answer is ``registry_status_error``'s)."""
     where = f" at {url}" if url else ""
+    refused = next((e for e in _chain(exc) if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if refused is not None:
+        return RegistryError(
+            f"schema registry{where}: its TLS certificate was refused (the CA is SCHEMA_REGISTRY_CAFILE's or the "
+            f"system's): {_describe(refused)}"
+        )
     return RegistryError(f"schema registry{where} unreachable: {_describe(exc)}", retriable=True)
 
 

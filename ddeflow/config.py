@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     )
     schema_registry_username: str | None = Field(default=None, alias="SCHEMA_REGISTRY_USERNAME")
     schema_registry_password: SecretStr | None = Field(default=None, alias="SCHEMA_REGISTRY_PASSWORD")
+    schema_registry_cafile: Path | None = Field(
+        default=None,
+        alias="SCHEMA_REGISTRY_CAFILE",
+        description="A CA to trust for an https registry, besides the system's.",
+    )
 
     kafka_security_protocol: SecurityProtocol = Field(default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
     kafka_sasl_mechanism: SaslMechanism | None = Field(default=None, alias="KAFKA_SASL_MECHANISM")

@@ -80,6 +80,15 @@ def kafka_options(settings: Settings, endpoints: Endpoints) -> dict[str, Any]:
     return options
 
 
+def registry_verify(settings: Settings) -> ssl.SSLContext | bool:
+    """Certificate verification for an https registry: always on; ``SCHEMA_REGISTRY_CAFILE`` adds a CA."""
+    if settings.schema_registry_cafile is None:
+        return True
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=str(settings.schema_registry_cafile))
+    return context
+
+
 def registry_auth(settings: Settings) -> tuple[str, str] | None:
     """Basic auth for the registry, when configured."""
     if settings.schema_registry_username is None:

@@ -8,6 +8,7 @@ compatibility level.  httpx errors and non-2xx answers become ``RegistryError``.
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any
 
 import httpx
@@ -32,11 +33,13 @@ class SchemaRegistry:
         auth: tuple[str, str] | None = None,
         timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.url = url.rstrip("/")
         self._client = httpx.AsyncClient(
             base_url=self.url,
             auth=auth,
+            verify=verify,
             timeout=timeout_s,
             headers={"Accept": CONTENT_TYPE},
             transport=transport,
@@ -62,6 +65,12 @@ class SchemaRegistry:
             )
         except httpx.HTTPError as exc:
             raise registry_error(exc, self.url) from None
+        if response.status_code in (401, 403):
+            raise registry_status_error(
+                f"schema registry at {self.url} refused the credentials ({response.status_code}): "
+                "check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD",
+                response.status_code,
+            )
         if response.status_code >= 400:
             raise registry_status_error(
                 f"schema registry answered {response.status_code} to {method} {path}: {_message(response)}",

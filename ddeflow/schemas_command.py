@@ -8,7 +8,7 @@ from typing import Any
 
 from ddeflow import schemas
 from ddeflow.config import Settings
-from ddeflow.endpoints import registry_auth, resolve
+from ddeflow.endpoints import registry_auth, registry_verify, resolve
 from ddeflow.registry import SchemaRegistry
 
 
@@ -26,7 +26,9 @@ def register(sub: Any) -> None:
 
 
 def _registry(settings: Settings) -> SchemaRegistry:
-    return SchemaRegistry(resolve(settings).registry_url, auth=registry_auth(settings))
+    return SchemaRegistry(
+        resolve(settings).registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
+    )
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:

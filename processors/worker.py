@@ -60,7 +60,7 @@ from ddeflow.avro import AvroCodec
 from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.client_errors import translate
 from ddeflow.config import Settings
-from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, resolve
+from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, registry_verify, resolve
 from ddeflow.errors import ConfigError, DdeflowError, KafkaAuthError, KafkaError
 from ddeflow.outage import Outage
 from ddeflow.registry import SchemaRegistry
@@ -444,7 +444,9 @@ async def run_worker(
     """
     endpoints = resolve(settings)
     stop = stop or asyncio.Event()
-    async with SchemaRegistry(endpoints.registry_url, auth=registry_auth(settings)) as registry:
+    async with SchemaRegistry(
+        endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
+    ) as registry:
         codec = await _until_done(lambda: prepare(settings, registry), stop, "preparing topics and schemas")
         if codec is None:
             return WorkerStats()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from ddeflow.admin import ensure_topics
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.harness.infra import local_stack_settings
+from ddeflow.harness.registry_proxy import ProxyConfig, registry_proxy
+from ddeflow.local import certs
 from ddeflow.local.processes import free_port_block
 from ddeflow.local.secure_setup import passwords
 from ddeflow.local.stack import LocalStack, SecureInfo
@@ -62,6 +65,28 @@ class SecureStack:
             )
         values.update(overrides)
         return load_settings(**values)
+
+
+REGISTRY_USER = "registry-user"
+REGISTRY_PASSWORD = "reg-pass-Vq4nL8sT"  # distinctive, so the secret scan can look for it
+
+
+@asynccontextmanager
+async def https_registry(stack: SecureStack, directory: Path) -> AsyncIterator[dict[str, object]]:
+    """The session's registry behind a TLS + basic-auth proxy whose certificate the stack's CA signed for
+    ``localhost``; yields the settings that reach it."""
+    files = stack.secure.files
+    authority = certs.Authority(files.ca, files.root / "ca-key.pem")
+    server = certs.issue(authority, directory, "registry", hosts=("localhost",))
+    upstream = stack.registry_url.split("/apis/")[0]
+    config = ProxyConfig(upstream, str(server.cert), str(server.key), REGISTRY_USER, REGISTRY_PASSWORD)
+    async with registry_proxy(config) as proxy:
+        yield {
+            "SCHEMA_REGISTRY_URL": proxy.url + "/apis/ccompat/v7",
+            "SCHEMA_REGISTRY_USERNAME": REGISTRY_USER,
+            "SCHEMA_REGISTRY_PASSWORD": REGISTRY_PASSWORD,
+            "SCHEMA_REGISTRY_CAFILE": str(files.ca),
+        }
 
 
 @pytest.fixture(scope="session")

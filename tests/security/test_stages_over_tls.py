@@ -22,7 +22,7 @@ from processors.worker import run_worker
 from producers.command import run_live
 from producers.live import LiveOptions
 from tests.producers.support import feed_settings, make_matches, simulator
-from tests.security.conftest import SecureStack
+from tests.security.conftest import SecureStack, https_registry
 
 PROTOCOLS = ["SSL", "SASL_SSL"]
 
@@ -37,13 +37,14 @@ async def test_each_stage_runs_as_its_own_principal(secure_stack: SecureStack, p
         summary = await asyncio.wait_for(run_live(ingest, options, asyncio.Event()), timeout=120)
     assert summary.fixtures_done == 1 and summary.fixtures_failed == 0
 
-    processor = secure_stack.settings(Stage.PROCESSOR, protocol, tmp_path / "processor")
-    stats = await asyncio.wait_for(run_worker(processor, until_idle_s=3.0), timeout=240)
-    assert stats.records_out > 0
+    async with https_registry(secure_stack, tmp_path) as registry:
+        processor = secure_stack.settings(Stage.PROCESSOR, protocol, tmp_path / "processor", **registry)
+        stats = await asyncio.wait_for(run_worker(processor, until_idle_s=3.0), timeout=240)
+        assert stats.records_out > 0
 
-    consumer = secure_stack.settings(Stage.CONSUMER, protocol, tmp_path / "consumer")
-    events = consume(consumer, consumer.topic(topics.FIXTURE_EVENTS), from_beginning=True, until_idle_s=2.0)
-    keys = {record.key async for record in events}
+        consumer = secure_stack.settings(Stage.CONSUMER, protocol, tmp_path / "consumer", **registry)
+        events = consume(consumer, consumer.topic(topics.FIXTURE_EVENTS), from_beginning=True, until_idle_s=2.0)
+        keys = {record.key async for record in events}
     assert match.fixture_id.encode() in keys
 
 
