@@ -83,3 +83,14 @@ def test_keys_are_written_owner_only(tmp_path: Path) -> None:
     for key in (authority.key, issued.key):
         assert key.stat().st_mode & 0o777 == 0o600
     assert b"PRIVATE KEY" in issued.key.read_bytes() and b"CERTIFICATE" in issued.cert.read_bytes()
+
+
+def test_the_readme_table_is_the_computed_set() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = {
+        tuple(cell.strip().strip("`") for cell in line.strip("|").split("|"))
+        for line in readme.splitlines()
+        if line.startswith("| `User:")
+    }
+    computed = {row for stage in Stage for row in acls.table(acls.stage_acls(stage, stage.value))}
+    assert documented == computed
