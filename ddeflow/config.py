@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     dde_api_url: str = Field(default="https://dde-api.data.srarena.io", alias="DDE_API_URL")
     dde_auth_token: SecretStr | None = Field(default=None, alias="DDE_AUTH_TOKEN")
     dde_auth_token_file: Path | None = Field(default=None, alias="DDE_AUTH_TOKEN_FILE")
+    dde_ca_file: Path | None = Field(
+        default=None,
+        alias="DDE_CA_FILE",
+        description="A CA to trust for the feed's wss/https, besides the system's; certificates are always verified.",
+    )
 
     @field_validator("topic_prefix")
     @classmethod

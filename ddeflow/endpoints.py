@@ -80,6 +80,18 @@ def kafka_options(settings: Settings, endpoints: Endpoints) -> dict[str, Any]:
     return options
 
 
+def feed_tls(settings: Settings) -> ssl.SSLContext:
+    """The TLS context of the feed's wss and https connections: the system's CAs, plus ``DDE_CA_FILE``'s; the
+    certificate and host name are always verified (there is no switch to turn that off)."""
+    context = ssl.create_default_context()
+    if settings.dde_ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=str(settings.dde_ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"DDE_CA_FILE {settings.dde_ca_file} cannot be loaded: {exc}") from None
+    return context
+
+
 def registry_verify(settings: Settings) -> ssl.SSLContext | bool:
     """Certificate verification for an https registry: always on; ``SCHEMA_REGISTRY_CAFILE`` adds a CA."""
     if settings.schema_registry_cafile is None:

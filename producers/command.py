@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import random
@@ -31,6 +32,7 @@ from typing import Any
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
+from ddeflow.endpoints import feed_tls
 from ddeflow.errors import BrokerUnavailableError, ConfigError
 from ddeflow.signals import stop_on_signals
 from producers.batch_ingest import BatchOutcome, ingest_body
@@ -165,6 +167,11 @@ def _backoff(args: argparse.Namespace) -> BackoffPolicy:
     return BackoffPolicy(initial_s=args.backoff_initial_s, max_s=max(args.backoff_max_s, args.backoff_initial_s))
 
 
+def with_feed_tls(options: StreamOptions, settings: Settings) -> StreamOptions:
+    """``options`` verifying the feed's certificate against the system's CAs and ``DDE_CA_FILE``'s."""
+    return dataclasses.replace(options, tls=feed_tls(settings))
+
+
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
     return StreamOptions(silence_timeout_s=args.silence_timeout_s, backoff=_backoff(args), speed=args.speed)
 
@@ -205,7 +212,7 @@ async def ingest_ws(
                 sink=runtime.sink,
                 scanner=runtime.scanner,
                 gate=gate,
-                options=options,
+                options=with_feed_tls(options or StreamOptions(), settings),
                 rng=random.Random(),
             )
             for stream in streams
@@ -319,7 +326,7 @@ async def run_live(
     rest_gate = Gate(Pacer(max_requests_per_s, 1.0))
     async with (
         open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime,
-        FeedRest(settings.dde_api_url, token, rest_gate) as rest,
+        FeedRest(settings.dde_api_url, token, rest_gate, verify=feed_tls(settings)) as rest,
     ):
         live = LiveIngest(
             streams_url=settings.dde_streams_url,
@@ -329,7 +336,7 @@ async def run_live(
             scanner=runtime.scanner,
             rest=rest,
             ws_gate=ws_gate,
-            options=options,
+            options=dataclasses.replace(options, stream=with_feed_tls(options.stream, settings)),
         )
         return await live.run(stop)
 
@@ -361,7 +368,9 @@ async def ingest_rest(
     settings: Settings, sport: Sport, fixture_id: str, *, max_requests_per_s: int = 4
 ) -> BatchOutcome:
     token = require_token(settings)
-    async with FeedRest(settings.dde_api_url, token, Gate(Pacer(max_requests_per_s, 1.0))) as rest:
+    async with FeedRest(
+        settings.dde_api_url, token, Gate(Pacer(max_requests_per_s, 1.0)), verify=feed_tls(settings)
+    ) as rest:
         body = await rest.actions(sport, fixture_id)
     received_at_ns = time.time_ns()
     with _rerun_when_kafka_is_back(f"{sport} fixture {fixture_id} (REST)"):

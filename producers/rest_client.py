@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 import random
+import ssl
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final
@@ -35,7 +36,7 @@ from dde.fixtures import Fixture
 from dde.parse import parse_fixture, parse_fixture_json
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
-from ddeflow.errors import FeedError, FeedNotFoundError, FeedUnavailableError, PacketError
+from ddeflow.errors import FeedAuthError, FeedError, FeedNotFoundError, FeedUnavailableError, PacketError
 from producers.failures import Verdict, retry_after_s, server_message, status_error, verdict
 from producers.gate import Gate
 from producers.ws_stream import DDE_ACCEPT
@@ -60,8 +61,10 @@ class FeedRest:
         page_size: int = PAGE_SIZE,
         rng: random.Random | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._api_url = api_url.rstrip("/")
+        self._verify = verify
         self._token = token
         self._gate = gate
         self._backoff = backoff or BackoffPolicy()
@@ -81,6 +84,7 @@ class FeedRest:
             headers={"Accept": DDE_ACCEPT, "Content-Type": "application/json", "User-Agent": "ddeflow-ingest"},
             timeout=self._timeout_s,
             transport=self._transport,
+            verify=self._verify,
         )
         return self
 
@@ -109,6 +113,9 @@ class FeedRest:
                     path, params=params, headers={"Authorization": f"Bearer {self._token.get_secret_value()}"}
                 )
             except httpx.TransportError as exc:
+                refused = _refused_certificate(exc)
+                if refused is not None:
+                    raise FeedAuthError(f"{what}: the feed's TLS certificate was refused: {refused}") from None
                 error = FeedUnavailableError(f"{what}: {type(exc).__name__}: {exc}")
             else:
                 if response.status_code == 200:
@@ -176,3 +183,14 @@ def _page_items(body: bytes, what: str) -> tuple[list[Any], bool]:
     if isinstance(data, dict) and isinstance(data.get("content"), list):
         return data["content"], data.get("last") is not False
     raise FeedUnavailableError(f"GET {what}: expected a page of fixtures or an array")
+
+
+def _refused_certificate(exc: BaseException) -> str | None:
+    """The verification message of a refused server certificate somewhere behind ``exc``."""
+    current: BaseException | None = exc
+    seen = 0
+    while current is not None and seen < 10:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return str(current.verify_message)
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return None

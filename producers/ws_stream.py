@@ -51,6 +51,7 @@ import asyncio
 import json
 import logging
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Final
@@ -63,7 +64,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from dde.parse import MAX_FRAME_BYTES
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
-from ddeflow.errors import ConfigError, FeedError, FeedUnavailableError, KafkaError
+from ddeflow.errors import ConfigError, FeedAuthError, FeedError, FeedUnavailableError, KafkaError
 from producers.failures import Verdict, close_error, server_message, status_error, verdict
 from producers.frames import FrameKind, inspect_frame
 from producers.gate import Gate
@@ -99,6 +100,8 @@ class StreamOptions:
     accept: str | None = DDE_ACCEPT
     """The Accept header; None sends none (a test seam: the feed must answer 400)."""
     max_frame_bytes: int = MAX_FRAME_BYTES
+    tls: ssl.SSLContext | None = None
+    """For wss: the context verifying the feed's certificate (``endpoints.feed_tls``); None: the system's CAs."""
 
     def __post_init__(self) -> None:
         if not (self.silence_timeout_s > 0 and self.open_timeout_s > 0 and self.finish_grace_s >= 0):
@@ -315,6 +318,7 @@ class StreamRunner:
                 close_timeout=self.options.close_timeout_s,
                 max_size=self.options.max_frame_bytes,
                 logger=_ws_log,
+                ssl=self.options.tls if self.url().startswith("wss:") else None,
             ) as ws:
                 await ws.send(json.dumps({"authToken": self._token.get_secret_value()}))
                 await self._receive(ws, session)
@@ -330,6 +334,8 @@ class StreamRunner:
             session.error = exc
         except InvalidURI as exc:
             raise ConfigError(f"DDE_STREAMS_URL is not a websocket URL: {exc}") from None
+        except ssl.SSLCertVerificationError as exc:
+            session.error = FeedAuthError(f"{self._what}: the feed's TLS certificate was refused: {exc.verify_message}")
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             session.error = FeedUnavailableError(f"{self._what}: cannot connect: {type(exc).__name__}: {exc}")
         return session

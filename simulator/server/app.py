@@ -15,6 +15,7 @@ import email.utils
 import hashlib
 import logging
 import math
+import ssl
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -181,6 +182,7 @@ class Simulator:
             server_header=SERVER_HEADER,
             logger=_ws_log,
             backlog=4096,
+            ssl=self._tls(),
         )
         log.info(
             "DDE simulator serving %d fixtures on %s (websockets at %s)",
@@ -188,6 +190,14 @@ class Simulator:
             self.url,
             self.ws_url,
         )
+
+    def _tls(self) -> ssl.SSLContext | None:
+        config = self.config
+        if config.tls_certfile is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(config.tls_certfile), str(config.tls_keyfile) if config.tls_keyfile else None)
+        return context
 
     async def stop(self) -> None:
         server, self._server = self._server, None
@@ -216,12 +226,12 @@ class Simulator:
     @property
     def url(self) -> str:
         """Base URL of the REST API (and ``/_sim``)."""
-        return f"http://{self._authority()}"
+        return f"{'https' if self.config.tls_certfile else 'http'}://{self._authority()}"
 
     @property
     def ws_url(self) -> str:
         """Base URL of the websocket streams."""
-        return f"ws://{self._authority()}"
+        return f"{'wss' if self.config.tls_certfile else 'ws'}://{self._authority()}"
 
     def _authority(self) -> str:
         host = self.host

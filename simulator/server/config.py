@@ -36,6 +36,9 @@ class SimulatorConfig:
     auth_timeout_s: float = 10.0
     faults: tuple[tuple[str | None, Mapping[str, object]], ...] = ()
     batch_max: int = 64
+    tls_certfile: Path | None = None
+    """Serve https and wss with this certificate (and ``tls_keyfile``); None: plain http and ws."""
+    tls_keyfile: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.token:
