@@ -170,8 +170,10 @@ class LocalStack:
         cache, settings = self._settings.jar_cache, self._settings
         lib = artifacts.ensure_kafka(cache, settings.kafka_version, java)
         runner = artifacts.ensure_registry(cache, settings.apicurio_version, java)
+        tools = artifacts.ensure_kafka_tools(cache, settings.kafka_version, java)
         return [
             f"kafka {settings.kafka_version}: {lib}",
+            f"kafka tools {settings.kafka_version} (for --secure): {tools}",
             f"registry {settings.apicurio_version}: {runner}",
             f"java: {java}",
         ]
