@@ -60,6 +60,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--rate-limit", type=float, default=5.0, help="REST requests per second per client; 0 = off")
     parser.add_argument("--rate-burst", type=float, default=5.0, help="REST burst size per client (5)")
     parser.add_argument("--auth-timeout-s", type=float, default=10.0, help="wait this long for the auth message")
+    parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="serve https and wss with this certificate")
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="the key of --tls-cert")
     parser.add_argument(
         "--fault",
         action="append",
@@ -110,6 +112,8 @@ def config_from_args(args: argparse.Namespace, settings: Settings) -> SimulatorC
             faults.append(parse_fault_option(text))
         except FaultSpecError as exc:
             raise ConfigError(f"--fault {text!r}: {exc}") from None
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("--tls-cert and --tls-key go together")
     return SimulatorConfig(
         data_dir=args.data,
         token=_token(args, settings),
@@ -124,6 +128,8 @@ def config_from_args(args: argparse.Namespace, settings: Settings) -> SimulatorC
         rate_limit_burst=args.rate_burst,
         auth_timeout_s=args.auth_timeout_s,
         faults=tuple(faults),
+        tls_certfile=args.tls_cert,
+        tls_keyfile=args.tls_key,
     )
 
 

@@ -126,3 +126,12 @@ def test_the_command_serves_until_interrupted(tmp_path: Path) -> None:
             process.kill()
         assert process.stderr is not None
         assert "from-env" not in process.stderr.read() + banner
+
+
+def test_tls_certificate_and_key_go_together(tmp_path: Path) -> None:
+    args = parse("--data", str(tmp_path), "--tls-cert", "c.pem", "--tls-key", "k.pem")
+    config = config_from_args(args, settings("t"))
+    assert (config.tls_certfile, config.tls_keyfile) == (Path("c.pem"), Path("k.pem"))
+    assert config_from_args(parse("--data", str(tmp_path)), settings("t")).tls_certfile is None
+    with pytest.raises(ConfigError, match="go together"):
+        config_from_args(parse("--data", str(tmp_path), "--tls-cert", "c.pem"), settings("t"))
