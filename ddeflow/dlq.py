@@ -72,6 +72,6 @@ def dead_letter(
     )
 
 
-def read_headers(headers: Headers | list[tuple[str, bytes]]) -> dict[str, str]:
+def read_dlq_headers(headers: Headers | list[tuple[str, bytes]]) -> dict[str, str]:
     """The ``dlq.*`` headers of a record as text, for tools and tests."""
     return {name: value.decode("utf-8", "replace") for name, value in headers if name.startswith("dlq.")}

@@ -45,18 +45,18 @@ _QUOTE_LIMIT: Final = 200
 _SHORT_CLOSE_CODES: Final = {4000: 400, 4001: 401, 4003: 403, 4004: 404, 4029: 429}
 
 
-class Verdict(StrEnum):
+class OnFailure(StrEnum):
     RETRY = "retry"
     STOP = "stop"
 
 
-def verdict(error: BaseException) -> Verdict:
+def on_failure(error: BaseException) -> OnFailure:
     """Retry only what our error tree marks retriable; a refused token or a wrong request never."""
     if isinstance(error, FeedAuthError | FeedRequestError | ConfigError):
-        return Verdict.STOP
+        return OnFailure.STOP
     if isinstance(error, DdeflowError) and error.retriable:
-        return Verdict.RETRY
-    return Verdict.STOP
+        return OnFailure.RETRY
+    return OnFailure.STOP
 
 
 def _quote(text: str) -> str:

@@ -58,7 +58,7 @@ from ddeflow.errors import (
     KafkaError,
 )
 from producers.batch_ingest import reconcile_fixture
-from producers.failures import Verdict, verdict
+from producers.failures import OnFailure, on_failure
 from producers.gate import Gate
 from producers.open_streams import HealVerdict, OpenStreams
 from producers.progress import Snapshot, progress_line
@@ -318,7 +318,7 @@ class LiveIngest:
                 found = await self._open_fixtures(since_ms)
                 break
             except KafkaError as error:
-                if verdict(error) is Verdict.STOP:
+                if on_failure(error) is OnFailure.STOP:
                     self._fail(error)
                     return
                 delay_s = next(delays)
@@ -478,7 +478,7 @@ class LiveIngest:
                     await self._reconcile_now(key, actions, since_ms, trust_memory=trust_memory)
                     return
                 except KafkaError as error:
-                    if verdict(error) is Verdict.STOP:
+                    if on_failure(error) is OnFailure.STOP:
                         raise
                     delay_s = next(delays)
                     log.info(

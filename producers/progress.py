@@ -41,7 +41,7 @@ class DelayHistogram:
         return self.max_ns
 
 
-class Counters:
+class IngestCounters:
     """Running totals for one producer process (mutable; owned by the event loop)."""
 
     __slots__ = (
@@ -77,7 +77,7 @@ class Snapshot:
     gaps_healed: int
 
     @classmethod
-    def of(cls, counters: Counters, at_s: float) -> Snapshot:
+    def of(cls, counters: IngestCounters, at_s: float) -> Snapshot:
         return cls(at_s, counters.frames, counters.reconnects, counters.gaps_healed)
 
 

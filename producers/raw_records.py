@@ -85,7 +85,7 @@ def raw_topic(prefix: str, sport: Sport, stream: Stream) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawFrame:
     topic: str
     key: bytes
     value: bytes
@@ -95,7 +95,7 @@ class RawRecord:
 
 def frame_record(
     *, topic: str, fixture_id: str, frame: bytes, source: Source, stream: Stream, received_at_ns: int, position: int
-) -> RawRecord:
+) -> RawFrame:
     """A websocket frame's record."""
     headers: Headers = (
         (HEADER_SOURCE, source.value.encode()),
@@ -103,19 +103,19 @@ def frame_record(
         (HEADER_STREAM, stream.value.encode()),
         (HEADER_POSITION, str(position).encode()),
     )
-    return RawRecord(topic, fixture_id.encode("utf-8"), frame, headers, received_at_ns)
+    return RawFrame(topic, fixture_id.encode("utf-8"), frame, headers, received_at_ns)
 
 
 def element_record(
     *, topic: str, fixture_id: str, element: bytes, source: Source, stream: Stream, received_at_ns: int
-) -> RawRecord:
+) -> RawFrame:
     """A REST array element's or a file line's record."""
     headers: Headers = (
         (HEADER_SOURCE, source.value.encode()),
         (HEADER_RECEIVED_AT, str(received_at_ns).encode()),
         (HEADER_STREAM, stream.value.encode()),
     )
-    return RawRecord(topic, fixture_id.encode("utf-8"), element, headers, received_at_ns)
+    return RawFrame(topic, fixture_id.encode("utf-8"), element, headers, received_at_ns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ def _int(value: bytes | None) -> int | None:
         return None
 
 
-def read_headers(headers: Iterable[tuple[str, bytes]]) -> RawHeaders:
+def read_raw_headers(headers: Iterable[tuple[str, bytes]]) -> RawHeaders:
     found = {name: value for name, value in headers}
     stream_raw = found.get(HEADER_STREAM)
     stream = None

@@ -87,8 +87,8 @@ from producers.outage import (
     is_stalled,
     record_size,
 )
-from producers.progress import Counters, DelayHistogram
-from producers.raw_records import RawRecord
+from producers.progress import DelayHistogram, IngestCounters
+from producers.raw_records import RawFrame
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class RawSink:
         self._watchdog: asyncio.Task[None] | None = None
         self.failure: KafkaError | None = None
         self.failed = asyncio.Event()
-        self.counters = Counters()
+        self.counters = IngestCounters()
         self.delays = DelayHistogram()
         """Frame receipt to broker acknowledgement, for every raw record."""
 
@@ -203,7 +203,7 @@ class RawSink:
         return count
 
     async def publish(
-        self, record: RawRecord, *, generation: int | None = None, frame: bool = False
+        self, record: RawFrame, *, generation: int | None = None, frame: bool = False
     ) -> asyncio.Future[Any]:
         """Hand one raw record to the producer; the future resolves when the broker has it.
 

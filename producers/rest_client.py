@@ -37,7 +37,7 @@ from dde.parse import parse_fixture, parse_fixture_json
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.errors import FeedAuthError, FeedError, FeedNotFoundError, FeedUnavailableError, PacketError
-from producers.failures import Verdict, retry_after_s, server_message, status_error, verdict
+from producers.failures import OnFailure, on_failure, retry_after_s, server_message, status_error
 from producers.gate import Gate
 from producers.ws_stream import DDE_ACCEPT
 
@@ -129,7 +129,7 @@ class FeedRest:
                     continue
                 error = status_error(response.status_code, server_message(response.content), what)
             failures += 1
-            if verdict(error) is Verdict.STOP or failures >= self._max_attempts:
+            if on_failure(error) is OnFailure.STOP or failures >= self._max_attempts:
                 raise error
             delay_s = next(delays)
             log.info("%s: %s; retrying in %.1f s", what, error, delay_s)

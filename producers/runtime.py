@@ -20,7 +20,7 @@ from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import ConfigError, KafkaError
 from ddeflow.outage import Outage
 from ddeflow.topics import DLQ, TopicSpec, derived_topics, raw_topics
-from producers.failures import Verdict, verdict
+from producers.failures import OnFailure, on_failure
 from producers.outage import OutagePolicy
 from producers.raw_sink import RawSink
 from producers.topic_scan import DEFAULT_LOOKBACK_S, TopicScanner
@@ -82,7 +82,7 @@ async def open_runtime(
             sink, scanner = await _start(options, specs, policy, lookback_s, layout.replication)
             break
         except KafkaError as error:
-            if verdict(error) is Verdict.STOP:
+            if on_failure(error) is OnFailure.STOP:
                 raise
             if message := waiting.failed(time.monotonic(), f"at start: {error}"):
                 log.warning("%s", message)

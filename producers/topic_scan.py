@@ -27,7 +27,7 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import KafkaError
 from producers.history import HeldRecord, StreamHistory, backward_windows
-from producers.raw_records import Stream, read_headers
+from producers.raw_records import Stream, read_raw_headers
 from producers.raw_sink import partition_for
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,8 @@ class TopicScanner:
                         [
                             HeldRecord(record.offset, record.value, headers)
                             for record in found
-                            if record.key == key and (headers := read_headers(record.headers)).stream in (stream, None)
+                            if record.key == key
+                            and (headers := read_raw_headers(record.headers)).stream in (stream, None)
                         ]
                     )
                     if history.satisfied:

@@ -65,12 +65,12 @@ from dde.parse import MAX_FRAME_BYTES
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.errors import ConfigError, FeedAuthError, FeedError, FeedUnavailableError, KafkaError
-from producers.failures import Verdict, close_error, server_message, status_error, verdict
+from producers.failures import OnFailure, close_error, on_failure, server_message, status_error
 from producers.frames import FrameKind, inspect_frame
 from producers.gate import Gate
 from producers.history import StreamHistory
 from producers.positions import DEFAULT_RECENT, StreamPositions
-from producers.progress import Counters
+from producers.progress import IngestCounters
 from producers.raw_records import Source, Stream, frame_record, raw_topic
 from producers.raw_sink import RawSink
 from producers.topic_scan import TopicScanner
@@ -187,7 +187,7 @@ class StreamRunner:
         """Times a Kafka outage disconnected this stream."""
         self._generation = sink.generation
         """The sink generation that ``positions`` is true for (see ``RawSink``)."""
-        self._counters: Counters = sink.counters
+        self._counters: IngestCounters = sink.counters
         self._what = target.describe()
 
     @property
@@ -235,7 +235,7 @@ class StreamRunner:
                 if session.finished or (session.clean_close and session.frames == 0):
                     await self._sink.flush(self._generation)  # done only once the broker has it all
             except KafkaError as kafka_failure:
-                if verdict(kafka_failure) is Verdict.STOP:
+                if on_failure(kafka_failure) is OnFailure.STOP:
                     raise
                 history = await self._after_outage(kafka_failure)
                 if history.finished():
@@ -244,7 +244,7 @@ class StreamRunner:
             if session.finished:
                 return self._result(resumed_at, finished=True)
             error = session.error
-            if error is not None and verdict(error) is Verdict.STOP:
+            if error is not None and on_failure(error) is OnFailure.STOP:
                 raise error
             if session.clean_close and session.frames == 0:
                 log.warning(
@@ -275,7 +275,7 @@ class StreamRunner:
             try:
                 return await self.recover()
             except KafkaError as error:
-                if verdict(error) is Verdict.STOP:
+                if on_failure(error) is OnFailure.STOP:
                     raise
                 delay_s = next(delays)
                 log.info("%s: cannot read %s back (%s); trying again in %.2f s", self._what, self.topic, error, delay_s)

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ddeflow import topics
-from ddeflow.dlq import read_headers
+from ddeflow.dlq import read_dlq_headers
 from ddeflow.harness.derived import DLQ_VOLATILE_HEADERS, Derived
 
 WALL_CLOCK_FIELDS = frozenset({"receivedAt"})
@@ -30,7 +30,7 @@ def canonical(value: Any) -> str:
 def dead_letter(value: bytes, headers: tuple[tuple[str, bytes], ...], prefix: str) -> str:
     kept = {
         k: v
-        for k, v in read_headers(list(headers)).items()
+        for k, v in read_dlq_headers(list(headers)).items()
         if k not in DLQ_VOLATILE_HEADERS and k not in DLQ_PLACEMENT_HEADERS
     }
     if kept.get("dlq.source.topic", "").startswith(prefix):

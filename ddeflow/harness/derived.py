@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from ddeflow import topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
-from ddeflow.dlq import read_headers
+from ddeflow.dlq import read_dlq_headers
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.registry import SchemaRegistry
 
@@ -113,7 +113,7 @@ class Derived:
                 if o.key in drop_keys:
                     continue
                 if name == topics.DLQ:
-                    headers = {k: v for k, v in read_headers(o.headers).items() if k not in DLQ_VOLATILE_HEADERS}
+                    headers = {k: v for k, v in read_dlq_headers(o.headers).items() if k not in DLQ_VOLATILE_HEADERS}
                     if headers.get("dlq.source.topic", "").startswith(self.prefix):
                         headers["dlq.source.topic"] = headers["dlq.source.topic"][len(self.prefix) :]
                     by_key.setdefault(o.key, []).append((o.value, tuple(sorted(headers.items()))))

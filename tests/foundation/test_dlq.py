@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ddeflow.dlq import dead_letter, read_headers
+from ddeflow.dlq import dead_letter, read_dlq_headers
 from ddeflow.errors import PacketError
 
 
@@ -20,7 +20,7 @@ def test_dead_letter_keeps_bytes_and_reason() -> None:
     )
     assert letter.value == raw
     assert letter.key == b"f-1"
-    assert read_headers(letter.headers) == {
+    assert read_dlq_headers(letter.headers) == {
         "dlq.reason": "wrong_type",
         "dlq.detail": "expected integer, got string '12'",
         "dlq.field": "fixtureAction.fixtureSeqNum",
@@ -35,7 +35,7 @@ def test_dead_letter_keeps_bytes_and_reason() -> None:
 def test_file_origin_and_unknown_fixture() -> None:
     error = PacketError("malformed_json", "Expecting value at char 0")
     letter = dead_letter(error, origin="ingest-file", failed_at_ns=1, raw=b"oops", source_file="m.jsonl", source_line=7)
-    headers = read_headers(letter.headers)
+    headers = read_dlq_headers(letter.headers)
     assert letter.key is None and letter.value == b"oops"
     assert headers["dlq.source.file"] == "m.jsonl" and headers["dlq.source.line"] == "7"
     assert "dlq.field" not in headers and "dlq.source.topic" not in headers

@@ -21,7 +21,7 @@ from dde.sports import Sport
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.topics import RAW_PARTITIONS
-from producers.raw_records import RawHeaders, read_headers
+from producers.raw_records import RawHeaders, read_raw_headers
 from simulator.generator import generate
 from simulator.server import Simulator, SimulatorConfig, run_simulator
 from simulator.server.access import DDE_MEDIA_TYPE
@@ -169,7 +169,9 @@ async def read_topic(settings: Settings, topic: str, partitions: int = RAW_PARTI
                     for m in items:
                         if m.offset < ends[tp]:
                             records.append(
-                                Record(m.partition, m.offset, m.key, m.value, read_headers(m.headers), tuple(m.headers))
+                                Record(
+                                    m.partition, m.offset, m.key, m.value, read_raw_headers(m.headers), tuple(m.headers)
+                                )
                             )
                 for tp in list(remaining):
                     if await consumer.position(tp) >= ends[tp]:

@@ -10,7 +10,7 @@ from dde import classify_frame
 from dde.actions import ActionPacket
 from dde.sports import Sport
 from ddeflow.config import Settings
-from ddeflow.dlq import read_headers as read_dlq_headers
+from ddeflow.dlq import read_dlq_headers as read_dlq_headers
 from ddeflow.topics import DERIVED_PARTITIONS, DLQ
 from producers.batch_ingest import reconcile_fixture
 from producers.command import ingest_file, ingest_rest, ingest_ws

@@ -12,7 +12,7 @@ from ddeflow.errors import FeedAuthError
 from producers.batch_plan import plan_batch
 from producers.frames import FrameKind, action_seq, finished_hint, inspect_frame
 from producers.json_split import Piece, split_input
-from producers.raw_records import Source, Stream, element_record, frame_record, read_headers
+from producers.raw_records import Source, Stream, element_record, frame_record, read_raw_headers
 from producers.reconcile import reconcile
 from tests.producers.packets import action, statistics
 
@@ -130,18 +130,18 @@ def test_raw_headers_round_trip() -> None:
         "stream": b"statistics",
         "stream-position": b"45",
     }
-    headers = read_headers(record.headers)
+    headers = read_raw_headers(record.headers)
     assert (headers.source, headers.received_at_ns, headers.stream, headers.position) == (
         Source.WS_MEDIA,
         123,
         Stream.STATISTICS,
         45,
     )
-    rest = read_headers(
+    rest = read_raw_headers(
         element_record(
             topic="t", fixture_id="f", element=b"x", source=Source.REST, stream=Stream.ACTIONS, received_at_ns=1
         ).headers
     )
     assert rest.position is None and rest.source is Source.REST
-    odd = read_headers([("source", b"carrier-pigeon"), ("stream-position", b"x"), ("stream", b"other")])
+    odd = read_raw_headers([("source", b"carrier-pigeon"), ("stream-position", b"x"), ("stream", b"other")])
     assert (odd.source, odd.position, odd.stream, odd.received_at_ns) == (Source.UNKNOWN, None, None, None)

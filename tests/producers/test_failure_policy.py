@@ -17,13 +17,13 @@ from ddeflow.errors import (
     PacketError,
 )
 from producers.failures import (
-    Verdict,
+    OnFailure,
     close_error,
     error_frame,
+    on_failure,
     retry_after_s,
     server_message,
     status_error,
-    verdict,
 )
 
 SIM_401 = b'{"status":401,"error":"Unauthorized","message":"The supplied authentication is invalid"}'
@@ -32,21 +32,21 @@ SIM_401 = b'{"status":401,"error":"Unauthorized","message":"The supplied authent
 @pytest.mark.parametrize(
     ("status", "kind", "decision"),
     [
-        (400, FeedRequestError, Verdict.STOP),
-        (401, FeedAuthError, Verdict.STOP),
-        (403, FeedAuthError, Verdict.STOP),
-        (404, FeedNotFoundError, Verdict.STOP),
-        (405, FeedRequestError, Verdict.STOP),
-        (409, FeedUnavailableError, Verdict.RETRY),
-        (429, FeedUnavailableError, Verdict.RETRY),
-        (500, FeedUnavailableError, Verdict.RETRY),
-        (503, FeedUnavailableError, Verdict.RETRY),
+        (400, FeedRequestError, OnFailure.STOP),
+        (401, FeedAuthError, OnFailure.STOP),
+        (403, FeedAuthError, OnFailure.STOP),
+        (404, FeedNotFoundError, OnFailure.STOP),
+        (405, FeedRequestError, OnFailure.STOP),
+        (409, FeedUnavailableError, OnFailure.RETRY),
+        (429, FeedUnavailableError, OnFailure.RETRY),
+        (500, FeedUnavailableError, OnFailure.RETRY),
+        (503, FeedUnavailableError, OnFailure.RETRY),
     ],
 )
-def test_http_status_to_error_and_verdict(status: int, kind: type[FeedError], decision: Verdict) -> None:
+def test_http_status_to_error_and_verdict(status: int, kind: type[FeedError], decision: OnFailure) -> None:
     error = status_error(status, "said so", "GET /soccer/fixtures")
     assert type(error) is kind
-    assert verdict(error) is decision
+    assert on_failure(error) is decision
     assert "GET /soccer/fixtures" in str(error) and "said so" in str(error) and str(status) in str(error)
 
 
@@ -114,13 +114,13 @@ def test_server_message_is_short_printable_and_prefers_message() -> None:
     ],
 )
 def test_what_is_never_retried(error: BaseException) -> None:
-    assert verdict(error) is Verdict.STOP
+    assert on_failure(error) is OnFailure.STOP
 
 
 def test_retriable_errors_are_retried() -> None:
-    assert verdict(FeedUnavailableError("down")) is Verdict.RETRY
-    assert verdict(KafkaError("later", retriable=True)) is Verdict.RETRY
-    assert verdict(KafkaError("not an outage")) is Verdict.STOP
+    assert on_failure(FeedUnavailableError("down")) is OnFailure.RETRY
+    assert on_failure(KafkaError("later", retriable=True)) is OnFailure.RETRY
+    assert on_failure(KafkaError("not an outage")) is OnFailure.STOP
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import BrokerUnavailableError, ConfigError, KafkaAuthError, KafkaConfigError
-from producers.failures import Verdict, verdict
+from producers.failures import OnFailure, on_failure
 from producers.outage import (
     OutagePolicy,
     SendBuffer,
@@ -82,13 +82,16 @@ def test_a_fresh_producer_gets_past_outages_and_its_own_broken_state(exc: Except
 def test_refused_access_and_bad_configuration_are_final(exc: Exception) -> None:
     error = kafka_error(exc, "sending")
     assert not cured_by_a_fresh_producer(error)
-    assert verdict(error) is Verdict.STOP
+    assert on_failure(error) is OnFailure.STOP
 
 
 def test_an_outage_is_retried_by_the_streams() -> None:
-    assert verdict(BrokerUnavailableError("gone")) is Verdict.RETRY
-    assert verdict(kafka_error(ConnectionRefusedError(111, "refused"), "reading back")) is Verdict.RETRY
-    assert verdict(KafkaAuthError("refused")) is Verdict.STOP and verdict(KafkaConfigError("bad")) is Verdict.STOP
+    assert on_failure(BrokerUnavailableError("gone")) is OnFailure.RETRY
+    assert on_failure(kafka_error(ConnectionRefusedError(111, "refused"), "reading back")) is OnFailure.RETRY
+    assert (
+        on_failure(KafkaAuthError("refused")) is OnFailure.STOP
+        and on_failure(KafkaConfigError("bad")) is OnFailure.STOP
+    )
 
 
 def test_the_policy_refuses_nonsense() -> None:

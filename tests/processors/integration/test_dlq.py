@@ -13,7 +13,7 @@ import pytest
 from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.config import Settings
-from ddeflow.dlq import read_headers
+from ddeflow.dlq import read_dlq_headers
 from tests.processors.integration.conftest import WORKER_TIMEOUT_S, Run, Trouble
 from tests.processors.integration.kafka_io import (
     Written,
@@ -45,12 +45,12 @@ def _where(written: list[Written], item: Delivery) -> Written:
 
 def _check_dead_letters(run: Run, bad: tuple[Delivery, ...]) -> None:
     letters = run.derived.dead_letters()
-    assert len(letters) == len(bad), [read_headers(o.headers) for o in letters]
+    assert len(letters) == len(bad), [read_dlq_headers(o.headers) for o in letters]
     for item in bad:
         matching = [o for o in letters if o.value == item.value]
         assert len(matching) == 1, f"{item.expect_reason}: {len(matching)} dead letters with its bytes"
         letter = matching[0]
-        headers = read_headers(letter.headers)
+        headers = read_dlq_headers(letter.headers)
         source = _where(run.written, item)
         assert headers["dlq.reason"] == item.expect_reason, headers
         if item.expect_field is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from dde import Sport
 from ddeflow import avro, schemas, topics
-from ddeflow.dlq import read_headers
+from ddeflow.dlq import read_dlq_headers
 from processors.core import ActionState
 from processors.store import (
     PartitionStore,
@@ -81,7 +81,7 @@ def test_a_bad_field_under_a_key_utf8_cannot_carry_is_still_dead_lettered() -> N
     value = json.dumps(wire).encode()
     record = RawRecord(PREFIX + "dde.raw.snooker.statistics", 0, 7, b"f\xff", value, (), timestamp_ms=T0_MS)
     (letter,) = _transformer().handle(record, PartitionStore())
-    headers = read_headers(list(letter.headers))
+    headers = read_dlq_headers(list(letter.headers))
     assert letter.topic == PREFIX + topics.DLQ and letter.value == value
     assert headers["dlq.reason"] == "bad_value"
     assert headers["dlq.field"] == "advancedSportStatistics.averageShotTimeStatistics.averageShotTimes.p\\ud800"
@@ -160,7 +160,7 @@ def test_bad_records_become_dead_letters_with_source_coordinates(
     store = PartitionStore()
     transformer = _transformer()
     (letter,) = transformer.handle(_raw(value, 41), store)
-    headers = read_headers(list(letter.headers))
+    headers = read_dlq_headers(list(letter.headers))
     assert letter.topic == PREFIX + topics.DLQ
     assert letter.value == (value or b"")
     assert letter.key == b"fixture"

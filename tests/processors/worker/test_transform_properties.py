@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dde import Sport
 from ddeflow import avro, topics
-from ddeflow.dlq import read_headers
+from ddeflow.dlq import read_dlq_headers
 from processors.store import PartitionStore, decode_state, stream_time_key
 from processors.transform import OutRecord, RawRecord, Transformer
 from tests.generator.generator_support import match
@@ -76,7 +76,7 @@ def check_readable(record: OutRecord, source: RawRecord) -> dict[str, Any] | Non
     """A dead letter of ``source`` with a documented reason (None), or the decoded Avro value, valid under the
     schema its id names."""
     if record.topic == DLQ_TOPIC:
-        headers = read_headers(list(record.headers))
+        headers = read_dlq_headers(list(record.headers))
         assert headers["dlq.reason"] in REASONS
         assert record.value == (source.value or b"")
         return None
