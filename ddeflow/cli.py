@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "simulator.server.command",
     "producers.command",
     "processors.command",
+    "processors.replay_command",
     "ddeflow.schemas_command",
     "ddeflow.topics_command",
     "ddeflow.acl_command",

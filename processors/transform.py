@@ -110,12 +110,15 @@ def received_at_us(headers: tuple[tuple[str, bytes], ...]) -> int | None:
 class Transformer:
     """Applies raw records to a partition's store; counts what happened in ``counters``."""
 
-    def __init__(self, prefix: str, codec: AvroCodec, retention: RetentionPolicy) -> None:
-        self._prefix = prefix
+    def __init__(
+        self, prefix: str, codec: AvroCodec, retention: RetentionPolicy, *, output_prefix: str | None = None
+    ) -> None:
+        """Reads the raw topics under ``prefix``; writes under ``output_prefix`` (default: the same)."""
+        self._out_prefix = prefix if output_prefix is None else output_prefix
         self._retention = retention
         self._routes = raw_routes(prefix)
         self._codec = codec
-        self._dlq_topic = prefix + topics.DLQ
+        self._dlq_topic = self._out_prefix + topics.DLQ
         self.counters: Counter[str] = Counter()
 
     def handle(self, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
@@ -144,6 +147,11 @@ class Transformer:
                 source_offset=record.offset,
             )
             return [OutRecord(self._dlq_topic, letter.key, letter.value, letter.headers)]
+
+    def advance_time(self, record: RawRecord, store: PartitionStore) -> None:
+        """Only move the record's topic's stream time (and remove what that makes due); nothing is applied."""
+        if record.topic in self._routes:
+            self._tick(record, store)
 
     def _tick(self, record: RawRecord, store: PartitionStore) -> int:
         """Move the record's topic's stream time on and remove what has become due; the stream time."""
@@ -223,7 +231,7 @@ class Transformer:
         return [self._encode(output) for output in step.outputs]
 
     def _encode(self, output: Output) -> OutRecord:
-        topic = output.topic(self._prefix)
+        topic = output.topic(self._out_prefix)
         return OutRecord(topic, output.key.encode(), self._codec.encode(f"{topic}-value", output.to_avro()))
 
 

@@ -64,8 +64,9 @@ from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, registry_
 from ddeflow.errors import ConfigError, DdeflowError, KafkaAuthError, KafkaError
 from ddeflow.outage import Outage
 from ddeflow.registry import SchemaRegistry
+from processors.engine import restore_store, transact
 from processors.store import PartitionStore
-from processors.transform import RawRecord, Transformer, retention_policy
+from processors.transform import Transformer, retention_policy
 
 log = logging.getLogger("ddeflow.processors")
 
@@ -265,21 +266,7 @@ class Worker:
         self._lanes[number] = _Lane(producer, store)
 
     async def _restore(self, number: int) -> PartitionStore:
-        store = PartitionStore()
-        tp = TopicPartition(self._changelog, number)
-        reader = AIOKafkaConsumer(**self._options, isolation_level="read_committed", enable_auto_commit=False)
-        await reader.start()
-        try:
-            reader.assign([tp])
-            await reader.seek_to_beginning(tp)
-            end = (await reader.end_offsets([tp]))[tp]
-            while await reader.position(tp) < end:
-                batch = await reader.getmany(tp, timeout_ms=500, max_records=5000)
-                for message in batch.get(tp, []):
-                    store.restore(message.key, message.value)
-        finally:
-            await reader.stop()
-        return store
+        return await restore_store(self._options, self._changelog, number)
 
     def failed(self, error: DdeflowError) -> None:
         self.stats.counters["kafka_failures"] += 1
@@ -338,37 +325,12 @@ class Worker:
                 fresh.append((tp, kept))
         if not fresh:
             return
-        try:
-            await producer.begin_transaction()
-            sent = 0
-            for _, messages in fresh:
-                for message in messages:
-                    record = RawRecord(
-                        message.topic,
-                        message.partition,
-                        message.offset,
-                        message.key,
-                        message.value,
-                        tuple(message.headers),
-                        timestamp_ms=message.timestamp,
-                    )
-                    for out in self._transformer.handle(record, store):
-                        await producer.send(out.topic, out.value, key=out.key, headers=list(out.headers))
-                        sent += 1
-            for key, value in store.pending():
-                await producer.send(self._changelog, value, key=key, partition=number)
-            offsets = {tp: messages[-1].offset + 1 for tp, messages in fresh}
-            await producer.send_offsets_to_transaction(offsets, self._group)
-            await producer.commit_transaction()
-        except BaseException:
-            # Whether the broker committed is unknown here: the lane is rebuilt from what the
-            # changelog and the committed offsets say, never from this overlay.
-            store.discard()
-            raise
-        store.commit()
-        self._next.update(offsets)
-        self.stats.records_in += sum(len(messages) for _, messages in fresh)
-        self.stats.records_out += sent
+        done = await transact(
+            producer, self._transformer, store, fresh, changelog=self._changelog, number=number, group=self._group
+        )
+        self._next.update(done.offsets)
+        self.stats.records_in += done.records_in
+        self.stats.records_out += done.records_out
         self.stats.transactions += 1
 
     async def drained(self) -> bool:

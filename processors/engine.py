@@ -1,0 +1,116 @@
+"""The one processing loop: a batch of raw records through the ``Transformer`` into one Kafka transaction.
+
+The live worker and ``ddeflow replay`` both commit through ``transact``: the derived records, the dead
+letters, the changed states (to the changelog partition of the partition number) and the input offsets
+go into one transaction, and the store's overlay is folded in only once Kafka committed it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from processors.store import PartitionStore
+from processors.transform import RawRecord, Transformer
+
+
+class Use(enum.Enum):
+    """What a record is used for."""
+
+    EMIT = "emit"
+    """Applied to the state, its derived records written: the live worker's only use."""
+    STATE = "state"
+    """Applied to the state, its derived records dropped (a replay's warm-up)."""
+    TIME = "time"
+    """Only moves its topic's stream time (a record a replay's fixture filter leaves out)."""
+
+
+Choose = Callable[[RawRecord], Use]
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    offsets: dict[TopicPartition, int]
+    records_in: int
+    records_out: int
+
+
+def raw_record(message: Any) -> RawRecord:
+    """An aiokafka ``ConsumerRecord`` as the Transformer's input."""
+    return RawRecord(
+        message.topic,
+        message.partition,
+        message.offset,
+        message.key,
+        message.value,
+        tuple(message.headers),
+        timestamp_ms=message.timestamp,
+    )
+
+
+async def transact(
+    producer: AIOKafkaProducer,
+    transformer: Transformer,
+    store: PartitionStore,
+    parts: Sequence[tuple[TopicPartition, Sequence[Any]]],
+    *,
+    changelog: str,
+    number: int,
+    group: str,
+    choose: Choose | None = None,
+) -> Committed:
+    """Process ``parts`` (non-empty message lists of partition number ``number``) in one transaction.
+
+    On any failure the store's overlay is dropped and the exception propagates: whether the broker
+    committed is unknown, so the caller rebuilds from the changelog and the committed offsets.
+    """
+    try:
+        await producer.begin_transaction()
+        sent = 0
+        for _, messages in parts:
+            for message in messages:
+                record = raw_record(message)
+                use = Use.EMIT if choose is None else choose(record)
+                if use is Use.TIME:
+                    transformer.advance_time(record, store)
+                    continue
+                outputs = transformer.handle(record, store)
+                if use is Use.EMIT:
+                    for out in outputs:
+                        await producer.send(out.topic, out.value, key=out.key, headers=list(out.headers))
+                    sent += len(outputs)
+        for key, value in store.pending():
+            await producer.send(changelog, value, key=key, partition=number)
+        offsets = {tp: messages[-1].offset + 1 for tp, messages in parts}
+        await producer.send_offsets_to_transaction(offsets, group)
+        await producer.commit_transaction()
+    except BaseException:
+        # Whether the broker committed is unknown here: the lane is rebuilt from what the
+        # changelog and the committed offsets say, never from this overlay.
+        store.discard()
+        raise
+    store.commit()
+    return Committed(offsets, sum(len(messages) for _, messages in parts), sent)
+
+
+async def restore_store(options: dict[str, Any], changelog: str, number: int) -> PartitionStore:
+    """Partition ``number``'s state, read back from the committed records of its changelog partition."""
+    store = PartitionStore()
+    tp = TopicPartition(changelog, number)
+    reader = AIOKafkaConsumer(**options, isolation_level="read_committed", enable_auto_commit=False)
+    await reader.start()
+    try:
+        reader.assign([tp])
+        await reader.seek_to_beginning(tp)
+        end = (await reader.end_offsets([tp]))[tp]
+        while await reader.position(tp) < end:
+            batch = await reader.getmany(tp, timeout_ms=500, max_records=5000)
+            for message in batch.get(tp, []):
+                store.restore(message.key, message.value)
+    finally:
+        await reader.stop()
+    return store
