@@ -226,6 +226,7 @@ class Replay:
         self._filters = plan.request.filters
         self._lanes: dict[int, _Lane] = {}
         self.positions: dict[TopicPartition, int] = {}
+        self._sealed: dict[TopicPartition, int] = {}
 
     def choose(self, record: RawRecord) -> Use:
         span = self._spans[(record.topic, record.partition)]
@@ -245,7 +246,10 @@ class Replay:
         """True once every span is read to its end; False if stopped first."""
         try:
             await self._own()
-            return await self._loop(stop, progress)
+            if not await self._loop(stop, progress):
+                return False
+            await self._seal()
+            return True
         finally:
             for lane in self._lanes.values():
                 with contextlib.suppress(Exception):
@@ -268,6 +272,7 @@ class Replay:
         for number, lane in self._lanes.items():
             lane.store = await restore_store(self._options, self._target.changelog, number)
         committed = await _committed(self._options, self._target.group)
+        self._sealed = committed
         for span in self._plan.spans:
             tp = TopicPartition(span.topic, span.partition)
             self.positions[tp] = committed.get(tp, span.warm_from)
@@ -314,6 +319,17 @@ class Replay:
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    async def _seal(self) -> None:
+        """Commit each span's end as its offset (past trailing transaction markers and records a filter
+        left out), so the group says exactly where the range ended: where a live worker resumes a rebuild."""
+        for number, lane in self._lanes.items():
+            ends = {TopicPartition(s.topic, s.partition): s.end for s in self._plan.spans if s.partition == number}
+            if all(self._sealed.get(tp) == end for tp, end in ends.items()):
+                continue
+            await lane.producer.begin_transaction()
+            await lane.producer.send_offsets_to_transaction(ends, self._target.group)
+            await lane.producer.commit_transaction()
 
     async def _transaction(
         self, number: int, parts: list[tuple[TopicPartition, list[Any]]]

@@ -11,6 +11,7 @@ from typing import Any
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import ConfigError
+from processors.rebuild import run_rebuild, what_it_does
 from processors.replay import Progress, ReplayStats, fixed_plan, into_target, resolve_plan, run_replay
 from processors.replay_range import Plan, Request, describe, make_filters, parse_bound
 from processors.worker import install_stop_signals
@@ -34,6 +35,8 @@ examples:
   ddeflow replay --dry-run --from 2026-12-01T18:00:00Z --sport soccer
   ddeflow replay --into analysis.dispute42. --fixture 123456 --warm-up
   ddeflow replay --into rebuilt. --from 0
+  ddeflow replay --rebuild --dry-run           what a rebuild would delete, and its plan
+  ddeflow replay --rebuild --yes               with every `ddeflow process` stopped
 """
 
 
@@ -63,6 +66,13 @@ def register(sub: Any) -> None:
         action="store_true",
         help="first rebuild state from each partition's earlier raw records, without emitting",
     )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="regenerate the main derived topics and the live worker's state from the earliest raw offsets "
+        "(refused while the worker group has members; says what it deletes and asks for --yes)",
+    )
+    parser.add_argument("--yes", action="store_true", help="confirm what --rebuild deletes")
     parser.add_argument("--dry-run", action="store_true", help="print the per-partition plan; touch nothing")
     parser.add_argument(
         "--max-batch", type=int, default=5000, metavar="N", help="records per poll and transaction (default 5000)"
@@ -79,10 +89,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     request = _request(args, settings)
     start = parse_bound(args.start, what="--from") if args.start is not None else None
     end = parse_bound(args.end, what="--to") if args.end is not None else None
+    if args.rebuild:
+        _check_rebuild(args)
     if args.dry_run:
-        return asyncio.run(_dry_run(settings, request, start, end, args.into))
+        return asyncio.run(_dry_run(settings, request, start, end, args.into, rebuild=args.rebuild))
+    if args.rebuild:
+        return _rebuild(args, settings, request)
     if args.into is None:
-        raise ConfigError("say where to write: --into PREFIX (or --dry-run to see the plan)")
+        raise ConfigError("say where to write: --into PREFIX, or --rebuild (or --dry-run to see the plan)")
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -108,8 +122,56 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(main())
 
 
-async def _dry_run(settings: Settings, request: Request, start: Any, end: Any, into: str | None) -> int:
+def _check_rebuild(args: argparse.Namespace) -> None:
+    given = [
+        flag
+        for flag, value in (
+            ("--into", args.into),
+            ("--from", args.start),
+            ("--to", args.end),
+            ("--sport", args.sport),
+            ("--stream", args.stream),
+            ("--fixture", args.fixture),
+            ("--warm-up", args.warm_up),
+        )
+        if value
+    ]
+    if given:
+        raise ConfigError(f"--rebuild regenerates everything from the earliest raw offsets; drop {', '.join(given)}")
+
+
+def _rebuild(args: argparse.Namespace, settings: Settings, request: Request) -> int:
+    async def main() -> int:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        done = await run_rebuild(
+            settings,
+            request,
+            yes=args.yes,
+            max_batch=args.max_batch,
+            stop=stop,
+            progress=_progress,
+            say=lambda line: print(line, file=sys.stderr),
+        )
+        if done is None:
+            if args.yes:
+                print("rebuild stopped before its end; run the same command again to start it over", file=sys.stderr)
+            return 1
+        plan, stats = done
+        print(stats.summary(plan))
+        print("rebuild done: start `ddeflow process`; it resumes where the rebuild ended")
+        return 0
+
+    return asyncio.run(main())
+
+
+async def _dry_run(
+    settings: Settings, request: Request, start: Any, end: Any, into: str | None, *, rebuild: bool
+) -> int:
     options = kafka_options(settings, resolve(settings))
+    if rebuild:
+        for line in what_it_does(settings):
+            print(line)
     if into is not None:
         plan, resumed = await fixed_plan(options, into_target(into), request, start, end)
     else:

@@ -14,6 +14,7 @@ import asyncio
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -220,20 +221,24 @@ async def test_a_dry_run_touches_no_topic_offset_or_group(infra: Infra, referenc
 
 # --- exact bounds ------------------------------------------------------------------------------
 
-T0 = 1_764_612_000_000
 RECORDS = 30
 
 
-async def _feed_timed(settings: Settings) -> tuple[str, int, list[int]]:
+def _iso(ms: int, zone: str) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S") + zone
+
+
+async def _feed_timed(settings: Settings, t0: int) -> tuple[str, int, list[int]]:
     """30 records of one fixture that are not packets (each becomes a dead letter naming its offset),
-    one second of timestamp apart; their topic, partition and offsets."""
+    one second of timestamp apart from ``t0`` (recent: the raw topics' retention would delete older ones);
+    their topic, partition and offsets."""
     await create_raw_topics(settings)
     topic = settings.topic(topics.raw_actions(Sport.SOCCER))
     producer = AIOKafkaProducer(**options(settings), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         sent = [
-            await producer.send(topic, b"not a packet %d" % i, key=b"77", timestamp_ms=T0 + 1000 * i)
+            await producer.send(topic, b"not a packet %d" % i, key=b"77", timestamp_ms=t0 + 1000 * i)
             for i in range(RECORDS)
         ]
         metas = [await future for future in sent]
@@ -252,18 +257,18 @@ async def test_timestamp_and_offset_bounds_are_exact_at_both_ends(
     infra: Infra, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     settings = new_settings(infra, tmp_path_factory.mktemp("bounds-home"), "bounds")
-    topic, partition, offsets = await _feed_timed(settings)
+    t0 = (int(time.time()) - 3600) * 1000
+    topic, partition, offsets = await _feed_timed(settings, t0)
     cases = {
         # --from at a record's own timestamp takes it; --to at a record's own timestamp leaves it out.
-        "exact": (("--from", str(T0 + 10_000), "--to", str(T0 + 20_000)), offsets[10:20]),
+        "exact": (("--from", str(t0 + 10_000), "--to", str(t0 + 20_000)), offsets[10:20]),
         # One millisecond either side of a record.
-        "inside": (("--from", str(T0 + 9_999), "--to", str(T0 + 19_001)), offsets[10:20]),
-        "outside": (("--from", str(T0 + 10_001), "--to", str(T0 + 20_001)), offsets[11:21]),
-        "iso": (("--from", "2025-12-01T18:00:05Z", "--to", "2025-12-01T18:00:07.000Z"), offsets[5:7]),
+        "inside": (("--from", str(t0 + 9_999), "--to", str(t0 + 19_001)), offsets[10:20]),
+        "outside": (("--from", str(t0 + 10_001), "--to", str(t0 + 20_001)), offsets[11:21]),
+        "iso": (("--from", _iso(t0 + 5_000, "Z"), "--to", _iso(t0 + 7_000, ".000+00:00")), offsets[5:7]),
         "offsets": (("--from", f"p{partition}={offsets[3]}", "--to", f"p{partition}={offsets[8]}"), offsets[3:8]),
         "to-the-end": (("--from", str(offsets[25])), offsets[25:]),
     }
-    assert T0 == 1_764_612_000_000  # 2025-12-01T18:00:00Z, which the "iso" case spells out
     for name, (args, expected) in cases.items():
         into = f"{settings.topic_prefix}{name}."
         await replay(settings, tmp_path, name, "--into", into, "--sport", "soccer", "--stream", "actions", *args)
