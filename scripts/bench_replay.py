@@ -12,7 +12,9 @@ records.  Both passes read all of it from the earliest offsets, in this process,
 1. the baseline: a manually assigned ``read_committed`` consumer and one transactional producer per partition
    number, each polled record copied byte for byte to one output topic, the records and the input offsets of
    a partition number in one transaction per poll (the replay's pattern, without the processing);
-2. the replay: ``run_replay`` with the same batch size, as ``ddeflow replay --into`` runs it.
+2. the replay: ``run_replay`` with the same batch size, as ``ddeflow replay --into`` runs it;
+3. the ceiling: the ``Transformer`` alone over the same records in memory (no Kafka, schema ids made up),
+   which is what the replay spends most of its time in.
 
 Packets/s is raw records over the time from the first poll to the last commit (the replay's plan and topic
 creation are reported apart); the replay is given as a ratio of the baseline.
@@ -32,12 +34,15 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from ddeflow import topics
+from ddeflow import schemas, topics
 from ddeflow.admin import ensure_topics
+from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
 from processors.replay import run_replay
 from processors.replay_range import Filters, Request
+from processors.store import PartitionStore
+from processors.transform import RawRecord, Transformer, retention_policy
 from scripts.bench_process import append, kafka, season_slice
 from tests.processors.integration.plan import Delivery, build_plan
 
@@ -141,6 +146,37 @@ async def replay_pass(settings: Settings, into: str) -> tuple[float, float, str,
     return time.monotonic() - stats.started_at, time.monotonic() - started, stats.summary(plan), stats.records_in
 
 
+def transformer_alone(settings: Settings, plan: Sequence[Delivery]) -> float:
+    """Seconds for the Transformer over ``plan`` in memory, one store per partition number, committed every
+    ``MAX_BATCH`` records as the engine does."""
+    codec = AvroCodec(None)  # type: ignore[arg-type]  # encoding needs no registry
+    for number, binding in enumerate(schemas.bindings(settings.topic_prefix), start=1):
+        codec.use(binding.subject, number, binding.schema)
+    transformer = Transformer(settings.topic_prefix, codec, retention_policy(settings))
+    stores = [PartitionStore() for _ in range(topics.RAW_PARTITIONS)]
+    records = [
+        RawRecord(
+            item.topic(settings.topic_prefix),
+            hash(item.fixture_id) % topics.RAW_PARTITIONS,
+            offset,
+            item.key,
+            item.value,
+            tuple(item.headers(settings.topic_prefix)),
+            timestamp_ms=offset,
+        )
+        for offset, item in enumerate(plan)
+    ]
+    started = time.monotonic()
+    for record in records:
+        store = stores[record.partition]
+        transformer.handle(record, store)
+        if record.offset % MAX_BATCH == 0:
+            for current in stores:
+                list(current.pending())
+                current.commit()
+    return time.monotonic() - started
+
+
 async def measure(settings: Settings, plan: Sequence[Delivery]) -> None:
     await ensure_topics(kafka_options(settings, resolve(settings)), topics.raw_topics(settings.topic_prefix))
     appended = await append(settings, plan)
@@ -155,6 +191,11 @@ async def measure(settings: Settings, plan: Sequence[Delivery]) -> None:
         f"replay: {work_s:.1f} s processing ({all_s:.1f} s with planning and topic creation), "
         f"{rate:.0f} packets/s = {rate / (len(plan) / raw_s):.2f} x the baseline; "
         f"1,000,000 packets would take {1_000_000 / rate:.0f} s"
+    )
+    alone_s = transformer_alone(settings, plan)
+    print(
+        f"the Transformer alone, in memory: {alone_s:.1f} s, {len(plan) / alone_s:.0f} packets/s "
+        f"(the replay reaches {rate / (len(plan) / alone_s):.2f} of it)"
     )
 
 
