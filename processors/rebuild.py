@@ -45,7 +45,9 @@ def live_target(settings: Settings) -> Target:
 
 def doomed(settings: Settings) -> list[str]:
     """The topics a rebuild deletes and writes anew."""
-    return [spec.name for spec in topics.derived_topics(settings.topic_prefix)] + [changelog_topic(settings)]
+    return [spec.name for spec in topics.derived_topics(settings.topic_prefix, settings.topic_layout)] + [
+        changelog_topic(settings)
+    ]
 
 
 def what_it_does(settings: Settings) -> list[str]:

@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from ddeflow import schemas, topics
-from ddeflow.admin import ensure_topics, partition_counts
+from ddeflow.admin import describe_topics, ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
@@ -85,6 +85,12 @@ class ReplayStats:
             f"derived records in {self.transactions} transactions; dlq={self.counters['dlq']}, "
             f"anomalies={anomalies}; {elapsed:.1f} s, {self.records_in / elapsed:.0f} records/s"
         )
+
+
+async def partition_counts(options: dict[str, Any], names: list[str]) -> dict[str, int]:
+    """How many partitions each named topic has (0 for a topic that does not exist)."""
+    found = await describe_topics(options, names)
+    return {name: (0 if topic is None else topic.partitions) for name, topic in found.items()}
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -174,17 +180,18 @@ async def fixed_plan(
 
 
 async def prepare_target(
-    options: dict[str, Any], registry: SchemaRegistry, target: Target, partitions: int
+    options: dict[str, Any], registry: SchemaRegistry, target: Target, partitions: int, layout: topics.TopicLayout
 ) -> AvroCodec:
     """The target's derived topics, changelog and plan topic, and its schemas registered."""
-    compacted = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+    changelog = topics.state_changelog(target.prefix, layout)
     await ensure_topics(
         options,
         [
-            *topics.derived_topics(target.prefix),
-            topics.TopicSpec(target.changelog, partitions, compacted),
-            topics.TopicSpec(target.plan_topic, 1, compacted),
+            *topics.derived_topics(target.prefix, layout),
+            topics.TopicSpec(target.changelog, partitions, changelog.config),
+            topics.TopicSpec(target.plan_topic, 1, changelog.config),
         ],
+        replication=layout.replication,
     )
     codec = AvroCodec(registry)
     ids = await schemas.register_all(registry, target.prefix)
@@ -386,7 +393,9 @@ async def run_replay(
         plan, resumed = found
         announce(plan, resumed)
         partitions = (await partition_counts(options, [plan.spans[0].topic]))[plan.spans[0].topic] if plan.spans else 1
-        codec = await _until_done(lambda: prepare_target(options, registry, target, partitions), stop, "preparing")
+        codec = await _until_done(
+            lambda: prepare_target(options, registry, target, partitions, settings.topic_layout), stop, "preparing"
+        )
         if codec is None:
             return None
         if not resumed:

@@ -11,10 +11,10 @@ from typing import Any
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import ConfigError
+from ddeflow.signals import stop_on_signals
 from processors.rebuild import run_rebuild, what_it_does
 from processors.replay import Progress, ReplayStats, fixed_plan, into_target, resolve_plan, run_replay
 from processors.replay_range import Plan, Request, describe, make_filters, parse_bound
-from processors.worker import install_stop_signals
 
 PLAIN_PROGRESS_EVERY_S = 5.0
 
@@ -99,19 +99,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError("say where to write: --into PREFIX, or --rebuild (or --dry-run to see the plan)")
 
     async def main() -> int:
-        stop = asyncio.Event()
-        install_stop_signals(stop)
-        done = await run_replay(
-            settings,
-            request,
-            start,
-            end,
-            into=args.into,
-            max_batch=args.max_batch,
-            stop=stop,
-            progress=_progress,
-            announce=_announce,
-        )
+        with stop_on_signals() as stop:
+            done = await run_replay(
+                settings,
+                request,
+                start,
+                end,
+                into=args.into,
+                max_batch=args.max_batch,
+                stop=stop,
+                progress=_progress,
+                announce=_announce,
+            )
         if done is None:
             print("replay stopped before its end; run the same command again to continue", file=sys.stderr)
             return 1
@@ -142,17 +141,16 @@ def _check_rebuild(args: argparse.Namespace) -> None:
 
 def _rebuild(args: argparse.Namespace, settings: Settings, request: Request) -> int:
     async def main() -> int:
-        stop = asyncio.Event()
-        install_stop_signals(stop)
-        done = await run_rebuild(
-            settings,
-            request,
-            yes=args.yes,
-            max_batch=args.max_batch,
-            stop=stop,
-            progress=_progress,
-            say=lambda line: print(line, file=sys.stderr),
-        )
+        with stop_on_signals() as stop:
+            done = await run_rebuild(
+                settings,
+                request,
+                yes=args.yes,
+                max_batch=args.max_batch,
+                stop=stop,
+                progress=_progress,
+                say=lambda line: print(line, file=sys.stderr),
+            )
         if done is None:
             if args.yes:
                 print("rebuild stopped before its end; run the same command again to start it over", file=sys.stderr)
