@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import sys
 import time
 from typing import Any
@@ -223,6 +224,7 @@ def _rich_progress(total: int) -> Progress:
     )
     task = bar.add_task("replay", total=total, rate="0", out="0")
     bar.start()
+    atexit.register(bar.stop)  # also when the plan was already done and nothing was polled
 
     def show(stats: ReplayStats, passed: int) -> None:
         elapsed = max(time.monotonic() - stats.started_at, 1e-9)
