@@ -1,0 +1,43 @@
+"""``ddeflow replay``'s argument checks and its plain progress line, without Kafka."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from ddeflow.cli import main
+from processors.replay import ReplayStats
+from processors.replay_command import _progress
+from processors.replay_range import Filters, Plan, Request, Span
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "--into PREFIX, or --rebuild"),
+        (["--rebuild", "--into", "x."], "drop --into"),
+        (["--rebuild", "--from", "5", "--sport", "soccer"], "drop --from, --sport"),
+        (["--into", "x.", "--from", "yesterday"], "--from 'yesterday'"),
+        (["--into", "x.", "--sport", "cricket"], "unknown sport"),
+    ],
+)
+def test_arguments_that_cannot_work_end_before_any_io(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replay", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_off_a_terminal_progress_is_a_plain_line_and_always_the_last_one(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = Plan(Request("", None, None, Filters(), False), (Span("t", 0, 0, 0, 10),))
+    report = _progress(plan)
+    stats = ReplayStats(Counter(), records_in=4, records_out=6, started_at=time.monotonic())
+    report(stats, 4)  # within the first seconds: not yet
+    assert capsys.readouterr().err == ""
+    stats.records_in = 10
+    report(stats, 10)  # the end is always reported
+    line = capsys.readouterr().err
+    assert line.startswith("replay: 10/10 offsets, 10 records in, 6 out,")
