@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -358,6 +358,25 @@ class Replay:
         return done.offsets
 
 
+async def unless_stopped(work: Coroutine[Any, Any, bool], stop: asyncio.Event) -> bool:
+    """``work``, cancelled as soon as ``stop`` is set (False then), even while it waits for an absent broker.
+
+    Safe at any point: what was not committed is aborted or fenced by the next start.
+    """
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return False
+
+
 async def _committed(options: dict[str, Any], group: str) -> dict[TopicPartition, int]:
     admin = AIOKafkaAdminClient(**options)
     await admin.start()
@@ -405,7 +424,8 @@ async def run_replay(
     report = progress(plan)
 
     async def attempt() -> bool:
-        return await Replay(options, target, plan, transformer, stats, max_batch=max_batch).run(stop, report)
+        replay = Replay(options, target, plan, transformer, stats, max_batch=max_batch)
+        return await unless_stopped(replay.run(stop, report), stop)
 
     while not stop.is_set():
         finished = await _until_done(attempt, stop, "replaying")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 
 import pytest
 
 from ddeflow.cli import main
-from processors.replay import ReplayStats
+from processors.replay import ReplayStats, unless_stopped
 from processors.replay_command import _progress
 from processors.replay_range import Filters, Plan, Request, Span
 
@@ -41,3 +42,24 @@ def test_off_a_terminal_progress_is_a_plain_line_and_always_the_last_one(capsys:
     report(stats, 10)  # the end is always reported
     line = capsys.readouterr().err
     assert line.startswith("replay: 10/10 offsets, 10 records in, 6 out,")
+
+
+async def test_a_stop_cancels_a_replay_attempt_that_waits_for_an_absent_broker() -> None:
+    stop = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def waits_forever() -> bool:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return True
+
+    async def done_at_once() -> bool:
+        return True
+
+    assert await unless_stopped(done_at_once(), stop) is True
+    asyncio.get_running_loop().call_later(0.05, stop.set)
+    assert await asyncio.wait_for(unless_stopped(waits_forever(), stop), 5) is False
+    assert cancelled.is_set()
