@@ -26,7 +26,7 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
 from ddeflow.errors import ConfigError, KafkaError
 from ddeflow.registry import SchemaRegistry
-from processors.replay import Progress, Replay, ReplayStats, Target, resolve_plan, unless_stopped
+from processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
 from processors.replay_range import Plan, Request
 from processors.transform import Transformer, retention_policy
 from processors.worker import _until_done, changelog_topic, group_id, prepare
@@ -138,14 +138,4 @@ async def run_rebuild(
     except Exception as exc:
         raise translate(exc, f"resetting the offsets of {target.group}") from None
     transformer = Transformer(settings.topic_prefix, codec, retention_policy(settings))
-    stats = ReplayStats(transformer.counters, started_at=time.monotonic())
-    report = progress(plan)
-
-    async def attempt() -> bool:
-        replay = Replay(options, target, plan, transformer, stats, max_batch=max_batch)
-        return await unless_stopped(replay.run(stop, report), stop)
-
-    while not stop.is_set():
-        if await _until_done(attempt, stop, "rebuilding"):
-            return plan, stats
-    return None
+    return await finish(options, target, plan, transformer, max_batch=max_batch, stop=stop, progress=progress)

@@ -420,6 +420,21 @@ async def run_replay(
         if not resumed:
             await _until_done(lambda: store_plan(options, target.plan_topic, plan), stop, "storing the plan")
     transformer = Transformer(request.source_prefix, codec, retention_policy(settings), output_prefix=into)
+    return await finish(options, target, plan, transformer, max_batch=max_batch, stop=stop, progress=progress)
+
+
+async def finish(
+    options: dict[str, Any],
+    target: Target,
+    plan: Plan,
+    transformer: Transformer,
+    *,
+    max_batch: int,
+    stop: asyncio.Event,
+    progress: Callable[[Plan], Progress],
+) -> tuple[Plan, ReplayStats] | None:
+    """Run ``plan`` to its end, each attempt after a retriable failure resuming from the last commit;
+    None if stopped first."""
     stats = ReplayStats(transformer.counters, started_at=time.monotonic())
     report = progress(plan)
 
@@ -428,7 +443,6 @@ async def run_replay(
         return await unless_stopped(replay.run(stop, report), stop)
 
     while not stop.is_set():
-        finished = await _until_done(attempt, stop, "replaying")
-        if finished:
+        if await _until_done(attempt, stop, "replaying"):
             return plan, stats
     return None
