@@ -25,7 +25,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.config import Settings, load_settings
-from ddeflow.dlq import read_headers
+from ddeflow.dlq import read_dlq_headers
 from processors.replay import into_target
 from tests.infra import Infra
 from tests.processors.integration.conftest import Run
@@ -250,7 +250,7 @@ async def _feed_timed(settings: Settings, t0: int) -> tuple[str, int, list[int]]
 
 async def _replayed_offsets(settings: Settings, into: str) -> list[int]:
     letters = await read_topic(under(settings, into), into + topics.DLQ)
-    return sorted(int(read_headers(tuple(m.headers))["dlq.source.offset"]) for m in letters)
+    return sorted(int(read_dlq_headers(tuple(m.headers))["dlq.source.offset"]) for m in letters)
 
 
 async def test_timestamp_and_offset_bounds_are_exact_at_both_ends(
