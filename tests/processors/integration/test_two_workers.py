@@ -15,7 +15,7 @@ from tests.processors.integration.conftest import WORKER_TIMEOUT_S, Run
 from tests.processors.integration.kafka_io import (
     Feeder,
     WorkerProcess,
-    group_members,
+    group_state,
     new_settings,
     read_derived,
 )
@@ -26,11 +26,13 @@ IDLE_S = 8.0  # long enough for the second worker to join before the first one g
 
 
 async def _wait_for_members(workers: list[WorkerProcess], count: int, timeout_s: float = 60.0) -> None:
+    """Until the group is Stable with ``count`` members: each holds its assignment, not merely joined."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for worker in workers:
             assert worker.process is not None and worker.process.returncode is None, worker.tail()
-        if await group_members(workers[0].settings) >= count:
+        state, members = await group_state(workers[0].settings)
+        if state == "Stable" and members >= count:
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"the group never had {count} members; " + " / ".join(w.tail(800) for w in workers))
