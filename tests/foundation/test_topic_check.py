@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ddeflow.topic_check import Finding, ObservedTopic, check_layout
 from ddeflow.topics import TopicLayout, all_topics, derived_topics, raw_topics, state_changelog
@@ -19,6 +20,12 @@ def _as_expected() -> dict[str, ObservedTopic | None]:
     }
 
 
+def _change(observed: dict[str, ObservedTopic | None], name: str, **changes: Any) -> None:
+    found = observed[name]
+    assert found is not None
+    observed[name] = replace(found, **changes)
+
+
 def _check(observed: dict[str, ObservedTopic | None]) -> list[Finding]:
     return check_layout(PREFIX, LAYOUT, EXPECTED, observed, replication=3)
 
@@ -30,9 +37,7 @@ def test_topics_as_expected_have_nothing_to_report() -> None:
 def test_a_raw_topic_with_another_partition_count_is_fatal_and_says_why() -> None:
     observed = _as_expected()
     name = raw_topics(PREFIX, LAYOUT)[2].name
-    found = observed[name]
-    assert found is not None
-    observed[name] = replace(found, partitions=3)
+    _change(observed, name, partitions=3)
     findings = _check(observed)
     assert all(f.fatal for f in findings) and len(findings) == 2
     assert findings[0] == Finding(
@@ -46,18 +51,14 @@ def test_a_raw_topic_with_another_partition_count_is_fatal_and_says_why() -> Non
 def test_a_changelog_out_of_step_with_the_raw_topics_is_fatal() -> None:
     observed = _as_expected()
     name = state_changelog(PREFIX, LAYOUT).name
-    found = observed[name]
-    assert found is not None
-    observed[name] = replace(found, partitions=12)
+    _change(observed, name, partitions=12)
     assert [f.topic for f in _check(observed) if f.fatal] == [name, PREFIX + "dde.raw.*"]
 
 
 def test_a_derived_topic_with_another_partition_count_is_only_a_warning() -> None:
     observed = _as_expected()
     name = derived_topics(PREFIX, LAYOUT)[0].name
-    found = observed[name]
-    assert found is not None
-    observed[name] = replace(found, partitions=6)
+    _change(observed, name, partitions=6)
     assert _check(observed) == [Finding(name, "6 partitions, expected 4", fatal=False)]
 
 
