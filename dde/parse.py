@@ -135,6 +135,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NoReturn, TypeVar
 
+import msgspec
+
 from dde._decode_actions import decode_action_packet
 from dde._decode_fixtures import decode_fixture
 from dde._decode_statistics import decode_statistics_packet
@@ -171,7 +173,15 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_fast_json = msgspec.json.Decoder()
+
+
 def _decode(data: bytes) -> Any:
+    """The JSON value of ``data`` as the standard library reads it; msgspec first, being several times faster."""
+    try:
+        return _fast_json.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        pass  # the standard library says why, or reads what msgspec refuses (1e400, an unpaired surrogate escape)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
