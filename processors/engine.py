@@ -14,6 +14,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from ddeflow import topics
+from ddeflow.partitioning import default_partitioner
 from processors.store import PartitionStore
 from processors.transform import RawRecord, Transformer
 
@@ -49,6 +51,20 @@ def raw_record(message: Any) -> RawRecord:
         message.value,
         tuple(message.headers),
         timestamp_ms=message.timestamp,
+    )
+
+
+def lane_producer(options: dict[str, Any], group: str, number: int, *, linger_ms: int) -> AIOKafkaProducer:
+    """The transactional producer of partition number ``number`` of ``group`` (not started)."""
+    return AIOKafkaProducer(
+        **options,
+        client_id=f"{group}-p{number}",
+        transactional_id=f"{group}-p{number}",
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=linger_ms,
+        max_request_size=topics.MAX_RECORD_BYTES + 64 * 1024,  # a dead letter carries the whole bad frame
+        partitioner=default_partitioner,
     )
 
 

@@ -37,7 +37,7 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
 from ddeflow.errors import ConfigError
 from ddeflow.registry import SchemaRegistry
-from processors.engine import Use, restore_store, transact
+from processors.engine import Use, lane_producer, restore_store, transact
 from processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
 from processors.store import PartitionStore
 from processors.transform import RawRecord, Transformer, retention_policy
@@ -264,15 +264,7 @@ class Replay:
 
     async def _own(self) -> None:
         for number in self._plan.partitions():
-            producer = AIOKafkaProducer(
-                **self._options,
-                client_id=f"{self._target.group}-p{number}",
-                transactional_id=f"{self._target.group}-p{number}",
-                enable_idempotence=True,
-                acks="all",
-                linger_ms=LINGER_MS,
-                max_request_size=topics.MAX_RECORD_BYTES + 64 * 1024,
-            )
+            producer = lane_producer(self._options, self._target.group, number, linger_ms=LINGER_MS)
             # Fences an earlier (killed) run of this replay and finishes its open transaction first.
             await producer.start()
             self._lanes[number] = _Lane(producer, PartitionStore())

@@ -64,7 +64,7 @@ from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, registry_
 from ddeflow.errors import ConfigError, DdeflowError, KafkaAuthError, KafkaError
 from ddeflow.outage import Outage
 from ddeflow.registry import SchemaRegistry
-from processors.engine import restore_store, transact
+from processors.engine import lane_producer, restore_store, transact
 from processors.store import PartitionStore
 from processors.transform import Transformer, retention_policy
 
@@ -238,15 +238,7 @@ class Worker:
     async def _own(self, number: int, tps: list[TopicPartition]) -> None:
         """Fence the previous holder of ``number``, restore its state, and seek to its committed offsets."""
         await self._drop(number)
-        producer = AIOKafkaProducer(
-            **self._options,
-            client_id=f"{self._group}-p{number}",
-            transactional_id=f"{self._group}-p{number}",
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=2,
-            max_request_size=topics.MAX_RECORD_BYTES + 64 * 1024,  # a dead letter carries the whole bad frame
-        )
+        producer = lane_producer(self._options, self._group, number, linger_ms=2)
         try:
             # init_transactions: fences the previous owner (or our own broken producer) and finishes its
             # open transaction, so what the changelog and the committed offsets say is final from here on.

@@ -72,13 +72,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError as AIOKafkaError
-from aiokafka.partitioner import murmur2
 
 from ddeflow.backoff import backoff_delays
 from ddeflow.client_errors import kafka_error
 from ddeflow.dlq import DeadLetter
 from ddeflow.errors import BrokerUnavailableError, KafkaError
 from ddeflow.outage import Outage
+from ddeflow.partitioning import partition_for
 from ddeflow.topics import MAX_RECORD_BYTES
 from producers.outage import (
     OutagePolicy,
@@ -93,12 +93,6 @@ from producers.raw_records import RawFrame
 log = logging.getLogger(__name__)
 
 _DISCARD_WAIT_S = 5.0
-
-
-def partition_for(key: bytes, partitions: int) -> int:
-    """Kafka's default partition for a key (the Java client's murmur2), among ``partitions``."""
-    hashed: int = murmur2(key)
-    return (hashed & 0x7FFFFFFF) % partitions
 
 
 class RawSink:

@@ -26,9 +26,9 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import KafkaError
+from ddeflow.partitioning import partition_for
 from producers.history import HeldRecord, StreamHistory, backward_windows
 from producers.raw_records import Stream, read_raw_headers
-from producers.raw_sink import partition_for
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from ddeflow.chaos.data import busiest_fixture
 from ddeflow.chaos.pipeline import Fault, Run
 from ddeflow.errors import InfrastructureError
 from ddeflow.harness.derived import options
+from ddeflow.partitioning import partition_for
 from ddeflow.topics import RAW_PARTITIONS
 from producers.raw_records import Stream, raw_topic
-from producers.raw_sink import partition_for
 
 WORKER_KILLS = 5
 INGEST_KILLS = 2

@@ -13,11 +13,11 @@ from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.partitioning import partition_for
 from ddeflow.topics import RAW_PARTITIONS
 from producers.command import run_live
 from producers.live import LiveOptions
 from producers.raw_records import Source, Stream, raw_topic
-from producers.raw_sink import partition_for
 from producers.runtime import open_runtime
 from producers.ws_stream import StreamOptions
 from simulator.server import Simulator

@@ -13,9 +13,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from dde.sports import Sport
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.partitioning import partition_for
 from ddeflow.topics import RAW_PARTITIONS
 from producers.raw_records import Source, Stream, raw_topic
-from producers.raw_sink import partition_for
 from tests.producers.support import make_matches, of_fixture, read_topic, simulator, subprocess_env
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ddeflow import topics
-from producers.raw_sink import partition_for
+from ddeflow.partitioning import partition_for
 from tests.infra import Infra
 from tests.processors.integration.conftest import WORKER_TIMEOUT_S, Run
 from tests.processors.integration.kafka_io import (
