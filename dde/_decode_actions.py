@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from dde._fields import (
@@ -113,6 +114,21 @@ def _fixture_summary(obj: dict[str, Any]) -> FixtureSummary:
 
 
 def _period(obj: dict[str, Any]) -> Period:
+    try:
+        # Each value's type is in the key: True == 1 == 1.0, but only the int is a score.
+        key = tuple([(name, type(value), value) for name, value in obj.items()])
+        return _remembered_period(key)
+    except TypeError:  # an unhashable value (an array or object in an ignored key)
+        return _read_period(obj)
+
+
+# Every packet repeats each period so far, mostly unchanged: each is read once.
+@lru_cache(maxsize=4096)
+def _remembered_period(key: tuple[tuple[str, type, Any], ...]) -> Period:
+    return _read_period({name: value for name, _, value in key})
+
+
+def _read_period(obj: dict[str, Any]) -> Period:
     period_type = opt_str(obj, "type")
     return Period(
         id=req_int(obj, "id", bits=32),

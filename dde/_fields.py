@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final, TypeVar
 
 from dde.jsonvalue import JsonObject, freeze_json_object
@@ -208,10 +209,20 @@ def opt_loose_bool(obj: dict[str, Any], key: str) -> bool | None:
 
 
 def _to_datetime(text: str, key: str) -> datetime:
+    moment = _read_iso(text)
+    if moment is None:
+        raise FieldError(BAD_VALUE, f"expected an ISO 8601 timestamp, got {describe(text)}", key)
+    return moment
+
+
+# Every packet repeats the start and end of each period so far: the same texts, read once.
+@lru_cache(maxsize=4096)
+def _read_iso(text: str) -> datetime | None:
+    """``text`` as an aware datetime (UTC when it carries no offset); None when it is no ISO 8601 time."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise FieldError(BAD_VALUE, f"expected an ISO 8601 timestamp, got {describe(text)}", key) from None
+        return None
     if moment.tzinfo is not None:
         return moment
     # The feed's timestamps without an offset (period start/end, startDateUTC) are UTC.  Parsing

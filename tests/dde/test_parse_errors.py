@@ -372,3 +372,17 @@ def test_deeply_nested_metadata_is_kept(depth: int) -> None:
 def test_metadata_nested_beyond_what_json_decodes_is_malformed() -> None:
     data = _with_nested_metadata(5000)
     assert raises(parse_action_packet, data).reason == "malformed_json"
+
+
+@pytest.mark.parametrize("score", [True, 1.0])
+def test_a_period_read_before_does_not_vouch_for_one_equal_in_value_but_not_in_type(score: object) -> None:
+    def with_score(value: object) -> Callable[[Any], None]:
+        def change(wire: Any) -> None:
+            wire["fixtureSummary"]["periods"][0]["homeTeamScore"] = value
+
+        return change
+
+    parsed = parse_action_packet(mutated(ACTION, with_score(1)))
+    assert parsed.fixture_summary.periods[0].home_team_score == 1
+    error = raises(parse_action_packet, mutated(ACTION, with_score(score)))
+    assert (error.reason, error.field) == ("wrong_type", "fixtureSummary.periods[0].homeTeamScore")
