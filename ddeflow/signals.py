@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
+from types import FrameType
 
 
 @contextlib.contextmanager
@@ -27,3 +28,13 @@ def stop_on_signals() -> Iterator[asyncio.Event]:
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+
+
+def sigterm_as_interrupt() -> None:
+    """From now on SIGTERM raises ``KeyboardInterrupt`` like Ctrl-C, so a harness that owns child processes
+    and a local stack stops them on its way out instead of leaving them running."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

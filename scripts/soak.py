@@ -49,6 +49,7 @@ from ddeflow.harness.infra import local_stack_settings
 from ddeflow.harness.visibility import Seen, observe, received_at_field
 from ddeflow.local.stack import LocalStack, StackInfo
 from ddeflow.registry import SchemaRegistry
+from ddeflow.signals import sigterm_as_interrupt
 from ddeflow.soak.figures import Figures, Tick, figures, windowed_delays
 from ddeflow.soak.plan import BaseMatch, FeedPlan, due_by, plan_feed
 from ddeflow.soak.plots import DELAY_WINDOW_S, cpu_plot, delay_plot, lag_plot, rss_plot
@@ -302,6 +303,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("soak-report"), help="report directory (soak-report/)")
     parser.add_argument("--work-dir", type=Path, help="keep data and logs here (default: a temporary directory)")
     args = parser.parse_args()
+    sigterm_as_interrupt()
     warmup_s = args.warmup_s if args.warmup_s is not None else min(60.0, args.duration_s / 3)
     play_s = args.play_s if args.play_s is not None else warmup_s / 2
     logging.basicConfig(level=logging.ERROR)

@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from types import FrameType
 
 from ddeflow.chaos.cluster import Cluster
 from ddeflow.chaos.data import make_feed
@@ -26,6 +24,7 @@ from ddeflow.chaos.suite import SuiteOutcome, run_suite
 from ddeflow.errors import DdeflowError
 from ddeflow.harness.infra import local_stack_settings
 from ddeflow.local.stack import LocalStack
+from ddeflow.signals import sigterm_as_interrupt
 
 FULL_PROFILE = (CONTROL.number, *(s.number for s in SCENARIOS))
 
@@ -64,13 +63,9 @@ async def _suite(args: argparse.Namespace, work: Path, cluster: Cluster) -> Suit
     )
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # so SIGTERM, like Ctrl-C, stops every child process and the stack on its way out
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    sigterm_as_interrupt()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # retries while a broker is down are expected here
     logging.getLogger("httpx").setLevel(logging.WARNING)
