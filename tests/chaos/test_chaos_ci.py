@@ -1,6 +1,6 @@
 """The chaos suite's short profile, inside ``make test``: a golden run of the whole pipeline (simulator,
-``ingest live``, ``process`` as subprocesses) over one short match per sport, then scenarios 1, 5, 6 and 8
-(see ``CI_PROFILE`` for why not the others), each compared record by record with the golden run.
+``ingest live``, ``process`` as subprocesses) over one short match per sport, then the scenarios of ``CI_PROFILE``
+(see there for why not the others), each compared record by record with the golden run.
 
 ``make chaos`` runs every scenario over longer matches; see ``ddeflow.chaos``.
 """
