@@ -13,7 +13,7 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 from aiokafka.errors import TopicAlreadyExistsError
 
 from ddeflow.client_errors import kafka_error
-from ddeflow.errors import KafkaAuthError, KafkaError
+from ddeflow.errors import BrokerError, KafkaAuthError
 from ddeflow.kafka_connect import explained
 from ddeflow.topic_check import Finding, ObservedTopic, check_layout
 from ddeflow.topics import TopicLayout, TopicSpec, all_topics
@@ -71,7 +71,7 @@ async def ensure_topics(
             if code not in (0, _TOPIC_EXISTS)
         ]
         if failures:
-            raise KafkaError("could not create topics: " + "; ".join(failures))
+            raise BrokerError("could not create topics: " + "; ".join(failures))
         return [spec.name for spec in missing]
     except AIOKafkaError as exc:
         raise kafka_error(await explained(exc, kafka_options), "topic administration") from None
@@ -143,7 +143,7 @@ async def check_topic_readable(kafka_options: dict[str, Any], topic: str) -> Non
     if _TOPIC_AUTHORIZATION_FAILED in codes:
         raise KafkaAuthError(f"the ACLs do not let this principal read {topic} (TopicAuthorizationFailed)")
     if not codes or _UNKNOWN_TOPIC in codes:
-        raise KafkaError(f"topic {topic} does not exist")
+        raise BrokerError(f"topic {topic} does not exist")
 
 
 async def cluster_size(kafka_options: dict[str, Any]) -> int:
@@ -175,7 +175,7 @@ async def partition_leader(kafka_options: dict[str, Any], topic: str, partition:
     finally:
         await client.close()
     if leader is None:
-        raise KafkaError(f"{topic} has no partition {partition}")
+        raise BrokerError(f"{topic} has no partition {partition}")
     return leader if leader >= 0 else None
 
 

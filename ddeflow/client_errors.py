@@ -24,11 +24,11 @@ import httpx
 from aiokafka import errors as kafka
 
 from ddeflow.errors import (
+    BrokerError,
     DdeflowError,
     FencedError,
     KafkaAuthError,
     KafkaConfigError,
-    KafkaError,
     RegistryError,
 )
 
@@ -84,9 +84,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def kafka_error(exc: BaseException, what: str) -> KafkaError:
+def kafka_error(exc: BaseException, what: str) -> BrokerError:
     """Our error for an exception raised by the Kafka client while doing ``what``."""
-    if isinstance(exc, KafkaError):
+    if isinstance(exc, BrokerError):
         return exc
     chain = _chain(exc)
     causes = " <- ".join(_describe(e) for e in chain)
@@ -103,7 +103,7 @@ def kafka_error(exc: BaseException, what: str) -> KafkaError:
     if any(isinstance(e, _CONFIG) for e in chain):
         return KafkaConfigError(message)
     retriable = any(bool(getattr(e, "retriable", False)) or isinstance(e, _TRANSIENT) for e in chain)
-    return KafkaError(message, retriable=retriable)
+    return BrokerError(message, retriable=retriable)
 
 
 def registry_error(exc: httpx.HTTPError, url: str | None = None) -> RegistryError:

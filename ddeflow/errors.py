@@ -42,7 +42,7 @@ class ServiceStartError(InfrastructureError):
 # --- talking to Kafka and the registry ----------------------------------------------
 
 
-class KafkaError(DdeflowError):
+class BrokerError(DdeflowError):
     """A Kafka operation failed after the client's own retries.
 
     ``retriable`` is the Kafka client's own verdict on the error (``ddeflow.client_errors``
@@ -55,19 +55,19 @@ class KafkaError(DdeflowError):
         self.retriable = retriable
 
 
-class FencedError(KafkaError):
+class FencedError(BrokerError):
     """A newer producer with our transactional id exists (or the coordinator bumped our epoch)."""
 
 
-class KafkaAuthError(KafkaError):
+class KafkaAuthError(BrokerError):
     """The cluster refused our credentials, or an ACL refused the operation."""
 
 
-class KafkaConfigError(KafkaError, ConfigError):
+class KafkaConfigError(BrokerError, ConfigError):
     """The cluster and our configuration disagree (a record too large, an unsupported version, a bad setting)."""
 
 
-class BrokerUnavailableError(KafkaError):
+class BrokerUnavailableError(BrokerError):
     """The broker is unreachable (an outage): what was not acknowledged was discarded with its producer.
 
     Always retriable: wait until the broker is back, then start again from what the topic holds.

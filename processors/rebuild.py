@@ -24,7 +24,7 @@ from ddeflow import topics
 from ddeflow.client_errors import translate
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
-from ddeflow.errors import ConfigError, KafkaError
+from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.registry import SchemaRegistry
 from processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
 from processors.replay_range import Plan, Request
@@ -83,7 +83,7 @@ async def _delete_topics(options: dict[str, Any], names: list[str]) -> None:
         deadline = time.monotonic() + DELETION_TIMEOUT_S
         while set(await admin.list_topics()) & set(present):
             if time.monotonic() > deadline:
-                raise KafkaError(f"topics not deleted after {DELETION_TIMEOUT_S:.0f} s: {', '.join(present)}")
+                raise BrokerError(f"topics not deleted after {DELETION_TIMEOUT_S:.0f} s: {', '.join(present)}")
             await asyncio.sleep(0.2)
     finally:
         await admin.close()

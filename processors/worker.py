@@ -61,7 +61,7 @@ from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.client_errors import translate
 from ddeflow.config import Settings
 from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, registry_verify, resolve
-from ddeflow.errors import ConfigError, DdeflowError, KafkaAuthError, KafkaError
+from ddeflow.errors import BrokerError, ConfigError, DdeflowError, KafkaAuthError
 from ddeflow.outage import Outage
 from ddeflow.registry import SchemaRegistry
 from processors.engine import lane_producer, restore_store, transact
@@ -139,7 +139,7 @@ def _fatal(error: DdeflowError) -> bool:
     state after the last commit of any other, so nothing is lost or doubled.
     """
     return isinstance(error, KafkaAuthError | ConfigError) or (
-        not error.retriable and not isinstance(error, KafkaError)
+        not error.retriable and not isinstance(error, BrokerError)
     )
 
 

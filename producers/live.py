@@ -48,6 +48,7 @@ from dde.fixtures import Fixture
 from dde.sports import Sport
 from ddeflow.backoff import backoff_delays
 from ddeflow.errors import (
+    BrokerError,
     BrokerUnavailableError,
     ConfigError,
     DdeflowError,
@@ -55,7 +56,6 @@ from ddeflow.errors import (
     FeedError,
     FeedNotFoundError,
     FeedRequestError,
-    KafkaError,
 )
 from producers.batch_ingest import reconcile_fixture
 from producers.failures import OnFailure, on_failure
@@ -317,7 +317,7 @@ class LiveIngest:
             try:
                 found = await self._open_fixtures(since_ms)
                 break
-            except KafkaError as error:
+            except BrokerError as error:
                 if on_failure(error) is OnFailure.STOP:
                     self._fail(error)
                     return
@@ -432,7 +432,7 @@ class LiveIngest:
         except asyncio.CancelledError:
             interrupted = True  # stopping: the fixture is neither done nor failed
             raise
-        except (FeedAuthError, KafkaError, ConfigError) as exc:
+        except (FeedAuthError, BrokerError, ConfigError) as exc:
             self._fail(exc)
         except FeedNotFoundError as exc:
             log.error("%s fixture %s: %s", key.sport, key.fixture_id, exc)
@@ -477,7 +477,7 @@ class LiveIngest:
                 try:
                     await self._reconcile_now(key, actions, since_ms, trust_memory=trust_memory)
                     return
-                except KafkaError as error:
+                except BrokerError as error:
                     if on_failure(error) is OnFailure.STOP:
                         raise
                     delay_s = next(delays)

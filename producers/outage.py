@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ddeflow.backoff import BackoffPolicy
-from ddeflow.errors import ConfigError, KafkaAuthError, KafkaError
+from ddeflow.errors import BrokerError, ConfigError, KafkaAuthError
 
 DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 
@@ -41,7 +41,7 @@ class OutagePolicy:
             raise ConfigError("the ack and start timeouts and the buffer bound must be > 0")
 
 
-def cured_by_a_fresh_producer(error: KafkaError) -> bool:
+def cured_by_a_fresh_producer(error: BrokerError) -> bool:
     """Whether discarding the producer and starting another can get past ``error`` from the producer.
 
     Retriable errors (the broker away) can; so can the producer's own broken state (a

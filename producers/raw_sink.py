@@ -76,7 +76,7 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 from ddeflow.backoff import backoff_delays
 from ddeflow.client_errors import kafka_error
 from ddeflow.dlq import DeadLetter
-from ddeflow.errors import BrokerUnavailableError, KafkaError
+from ddeflow.errors import BrokerError, BrokerUnavailableError
 from ddeflow.outage import Outage
 from ddeflow.partitioning import partition_for
 from ddeflow.topics import MAX_RECORD_BYTES
@@ -123,7 +123,7 @@ class RawSink:
         self.outage = Outage("Kafka")
         self._healer: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
-        self.failure: KafkaError | None = None
+        self.failure: BrokerError | None = None
         self.failed = asyncio.Event()
         self.counters = IngestCounters()
         self.delays = DelayHistogram()
@@ -192,7 +192,7 @@ class RawSink:
                 self._trouble(error)
                 raise error from None
             if not found:
-                raise KafkaError(f"topic {topic} has no partitions (does it exist?)")
+                raise BrokerError(f"topic {topic} has no partitions (does it exist?)")
             count = self._partitions[topic] = len(found)
         return count
 
@@ -327,11 +327,11 @@ class RawSink:
             raise self._unavailable()
         return self._producer
 
-    def _unavailable(self) -> KafkaError:
+    def _unavailable(self) -> BrokerError:
         if self.failure is not None:
             return self.failure
         if self._producer is None and not self.outage.ongoing:
-            return KafkaError("the raw producer is not running")
+            return BrokerError("the raw producer is not running")
         return BrokerUnavailableError(
             "Kafka is unavailable: records not acknowledged before the outage were discarded; "
             "resume from what the topic holds"
@@ -354,13 +354,13 @@ class RawSink:
             raise self.failure
         return self.generation
 
-    def _trouble(self, error: KafkaError) -> None:
+    def _trouble(self, error: BrokerError) -> None:
         if cured_by_a_fresh_producer(error):
             self._begin_outage(error)
         else:
             self._fail(error)
 
-    def _begin_outage(self, cause: KafkaError) -> None:
+    def _begin_outage(self, cause: BrokerError) -> None:
         if self.failure is not None or self.outage.ongoing:
             return
         message = self.outage.failed(time.monotonic(), str(cause))
@@ -387,7 +387,7 @@ class RawSink:
             await asyncio.sleep(next(delays))
             try:
                 producer = await self._new_producer()
-            except KafkaError as error:
+            except BrokerError as error:
                 if not cured_by_a_fresh_producer(error):
                     self._fail(error)
                     return
@@ -413,7 +413,7 @@ class RawSink:
             if is_stalled(oldest, time.monotonic(), timeout_s):
                 self._begin_outage(BrokerUnavailableError(f"no acknowledgement from Kafka for {timeout_s:g} s"))
 
-    def _fail(self, error: KafkaError) -> None:
+    def _fail(self, error: BrokerError) -> None:
         if self.failure is None:
             self.failure = error
             log.error("%s", error)

@@ -17,7 +17,7 @@ from ddeflow.admin import ensure_topics
 from ddeflow.backoff import backoff_delays
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
-from ddeflow.errors import ConfigError, KafkaError
+from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.outage import Outage
 from ddeflow.topics import DLQ, TopicSpec, derived_topics, raw_topics
 from producers.failures import OnFailure, on_failure
@@ -81,7 +81,7 @@ async def open_runtime(
         try:
             sink, scanner = await _start(options, specs, policy, lookback_s, layout.replication)
             break
-        except KafkaError as error:
+        except BrokerError as error:
             if on_failure(error) is OnFailure.STOP:
                 raise
             if message := waiting.failed(time.monotonic(), f"at start: {error}"):

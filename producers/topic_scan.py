@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError as AIOKafkaError
 
 from ddeflow.client_errors import kafka_error
-from ddeflow.errors import KafkaError
+from ddeflow.errors import BrokerError
 from ddeflow.partitioning import partition_for
 from producers.history import HeldRecord, StreamHistory, backward_windows
 from producers.raw_records import Stream, read_raw_headers
@@ -138,7 +138,7 @@ class TopicScanner:
                 if not any(batch.values()):
                     idle += 1
                     if idle > _IDLE_POLLS:
-                        raise KafkaError(f"reading {len(due)} raw partitions back: no records arrive", retriable=True)
+                        raise BrokerError(f"reading {len(due)} raw partitions back: no records arrive", retriable=True)
                     continue
                 idle = 0
                 for tp, records in batch.items():
@@ -173,7 +173,7 @@ class TopicScanner:
             if not got:
                 idle += 1
                 if idle > _IDLE_POLLS:
-                    raise KafkaError(
+                    raise BrokerError(
                         f"reading {tp.topic}[{tp.partition}] offsets {lo}..{hi}: no records arrive", retriable=True
                     )
                 continue
@@ -186,5 +186,5 @@ class TopicScanner:
 
     def _started(self) -> AIOKafkaConsumer:
         if self._consumer is None:
-            raise KafkaError("the raw topic scanner is not running")
+            raise BrokerError("the raw topic scanner is not running")
         return self._consumer

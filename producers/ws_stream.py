@@ -64,7 +64,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from dde.parse import MAX_FRAME_BYTES
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
-from ddeflow.errors import ConfigError, FeedAuthError, FeedError, FeedUnavailableError, KafkaError
+from ddeflow.errors import BrokerError, ConfigError, FeedAuthError, FeedError, FeedUnavailableError
 from producers.failures import OnFailure, close_error, on_failure, server_message, status_error
 from producers.frames import FrameKind, inspect_frame
 from producers.gate import Gate
@@ -234,7 +234,7 @@ class StreamRunner:
                 session = await self._session()
                 if session.finished or (session.clean_close and session.frames == 0):
                     await self._sink.flush(self._generation)  # done only once the broker has it all
-            except KafkaError as kafka_failure:
+            except BrokerError as kafka_failure:
                 if on_failure(kafka_failure) is OnFailure.STOP:
                     raise
                 history = await self._after_outage(kafka_failure)
@@ -274,14 +274,14 @@ class StreamRunner:
             await self._sink.wait_healthy()
             try:
                 return await self.recover()
-            except KafkaError as error:
+            except BrokerError as error:
                 if on_failure(error) is OnFailure.STOP:
                     raise
                 delay_s = next(delays)
                 log.info("%s: cannot read %s back (%s); trying again in %.2f s", self._what, self.topic, error, delay_s)
                 await asyncio.sleep(delay_s)
 
-    async def _after_outage(self, error: KafkaError) -> StreamHistory:
+    async def _after_outage(self, error: BrokerError) -> StreamHistory:
         self.outages += 1
         log.info(
             "%s: disconnected at event %d by the Kafka outage (%s); resuming from the topic once Kafka is back",

@@ -9,7 +9,7 @@ import pytest
 from aiokafka import errors as kafka
 
 from ddeflow.client_errors import kafka_error, registry_error, registry_status_error, translate
-from ddeflow.errors import ConfigError, FencedError, KafkaAuthError, KafkaConfigError, KafkaError, RegistryError
+from ddeflow.errors import BrokerError, ConfigError, FencedError, KafkaAuthError, KafkaConfigError, RegistryError
 
 
 def _wrapped(cause: BaseException) -> kafka.KafkaError:
@@ -38,7 +38,7 @@ def _wrapped(cause: BaseException) -> kafka.KafkaError:
 )
 def test_outages_are_retriable(exc: BaseException) -> None:
     error = kafka_error(exc, "committing")
-    assert type(error) is KafkaError
+    assert type(error) is BrokerError
     assert error.retriable
     assert str(error).startswith("committing: ")
 
@@ -62,7 +62,7 @@ def test_a_plain_client_error_is_not_retriable() -> None:
         (kafka.UnsupportedVersionError(), KafkaConfigError),
     ],
 )
-def test_what_waiting_cannot_cure(exc: BaseException, kind: type[KafkaError]) -> None:
+def test_what_waiting_cannot_cure(exc: BaseException, kind: type[BrokerError]) -> None:
     error = kafka_error(exc, "x")
     assert isinstance(error, kind)
     assert not error.retriable
@@ -73,7 +73,7 @@ def test_config_errors_are_config_errors_too() -> None:
 
 
 def test_our_own_errors_pass_through_unchanged() -> None:
-    ours = KafkaError("already ours", retriable=True)
+    ours = BrokerError("already ours", retriable=True)
     assert kafka_error(ours, "x") is ours
 
 

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from ddeflow.errors import (
+    BrokerError,
     ConfigError,
     FeedAuthError,
     FeedError,
     FeedNotFoundError,
     FeedRequestError,
     FeedUnavailableError,
-    KafkaError,
     PacketError,
 )
 from producers.failures import (
@@ -119,8 +119,8 @@ def test_what_is_never_retried(error: BaseException) -> None:
 
 def test_retriable_errors_are_retried() -> None:
     assert on_failure(FeedUnavailableError("down")) is OnFailure.RETRY
-    assert on_failure(KafkaError("later", retriable=True)) is OnFailure.RETRY
-    assert on_failure(KafkaError("not an outage")) is OnFailure.STOP
+    assert on_failure(BrokerError("later", retriable=True)) is OnFailure.RETRY
+    assert on_failure(BrokerError("not an outage")) is OnFailure.STOP
 
 
 @pytest.mark.parametrize(
