@@ -1,8 +1,9 @@
 """Producers: the feed's frames into per-sport raw Kafka topics, byte for byte.
 
-Commands (``producers.command``): ``ddeflow ingest ws`` (one fixture's streams),
-``ingest live`` (every live fixture, discovered and healed through REST),
-``ingest rest`` and ``ingest file`` (whole bodies).  The raw record format is
+Commands (``producers.command``, options and wiring only): ``ddeflow ingest ws`` (one
+fixture's streams), ``ingest live`` (every live fixture, discovered and healed through
+REST), ``ingest rest`` and ``ingest file`` (whole bodies); the same as calls in
+``stream_ingest`` (ws, live) and ``one_shot`` (rest, file).  The raw record format is
 documented in ``producers.raw_records``.
 
 Pure policy, importable without asyncio, websockets, httpx or aiokafka:

@@ -1,5 +1,8 @@
 """``ddeflow ingest ws|live|rest|file``: the producers' command line.
 
+Only options and wiring: the ingests themselves are calls in ``producers.stream_ingest`` (ws, live) and
+``producers.one_shot`` (rest, file).
+
 The token comes from ``DDE_AUTH_TOKEN`` or ``DDE_AUTH_TOKEN_FILE`` only (never an
 argument); hosts from ``DDE_STREAMS_URL`` / ``DDE_API_URL``; Kafka from the usual
 settings.  Exit codes: 0 done; 1 finished but something went to ``dde.dlq`` or a
@@ -18,32 +21,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import logging
-import random
 import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
-from ddeflow.endpoints import feed_tls
-from ddeflow.errors import BrokerUnavailableError, ConfigError
 from ddeflow.signals import stop_on_signals
-from producers.batch_ingest import BatchOutcome, ingest_body
-from producers.gate import Gate
-from producers.live import DEFAULT_HEAL_LOOKBACK_S, LiveIngest, LiveOptions, LiveSummary
+from producers.batch_ingest import BatchOutcome
+from producers.live import DEFAULT_HEAL_LOOKBACK_S, LiveOptions
+from producers.one_shot import SAFE_AGAIN, ingest_file, ingest_rest
 from producers.outage import DEFAULT_MAX_BUFFERED_BYTES, OutagePolicy
-from producers.pacer import Pacer
-from producers.raw_records import Source, Stream
-from producers.rest_client import FeedRest
-from producers.runtime import Runtime, open_runtime, require_token
-from producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
+from producers.raw_records import Stream
+from producers.stream_ingest import ingest_ws, run_live
+from producers.ws_stream import StreamOptions
 
 log = logging.getLogger("producers")
 
@@ -167,11 +161,6 @@ def _backoff(args: argparse.Namespace) -> BackoffPolicy:
     return BackoffPolicy(initial_s=args.backoff_initial_s, max_s=max(args.backoff_max_s, args.backoff_initial_s))
 
 
-def with_feed_tls(options: StreamOptions, settings: Settings) -> StreamOptions:
-    """``options`` verifying the feed's certificate against the system's CAs and ``DDE_CA_FILE``'s."""
-    return dataclasses.replace(options, tls=feed_tls(settings))
-
-
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
     return StreamOptions(silence_timeout_s=args.silence_timeout_s, backoff=_backoff(args), speed=args.speed)
 
@@ -185,61 +174,6 @@ def _outage_policy(args: argparse.Namespace) -> OutagePolicy:
 
 
 # --- ingest ws ---------------------------------------------------------------------------------------
-
-
-async def ingest_ws(
-    settings: Settings,
-    sport: Sport,
-    fixture_id: str,
-    streams: tuple[Stream, ...],
-    *,
-    media: bool = False,
-    options: StreamOptions | None = None,
-    max_connects_per_s: int = 5,
-    lookback_s: float = 24 * 3600.0,
-    outage: OutagePolicy | None = None,
-) -> list[StreamResult]:
-    """Stream one fixture until its feed says finished; returns one result per stream."""
-    token = require_token(settings)
-    gate = Gate(Pacer(max_connects_per_s, 1.0))
-    async with open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime:
-        runners = [
-            StreamRunner(
-                StreamTarget(sport, fixture_id, stream, media),
-                streams_url=settings.dde_streams_url,
-                token=token,
-                topic_prefix=runtime.topic_prefix,
-                sink=runtime.sink,
-                scanner=runtime.scanner,
-                gate=gate,
-                options=with_feed_tls(options or StreamOptions(), settings),
-                rng=random.Random(),
-            )
-            for stream in streams
-        ]
-        results = await _run_all(runtime, [runner.run() for runner in runners])
-    return results
-
-
-async def _run_all(runtime: Runtime, work: list[Awaitable[StreamResult]]) -> list[StreamResult]:
-    """Run the streams together; the first failure (a stream's, or the producer's) cancels the rest."""
-    tasks: list[asyncio.Future[StreamResult]] = [asyncio.ensure_future(item) for item in work]
-    watcher = asyncio.ensure_future(runtime.sink.failed.wait())
-    try:
-        while not all(task.done() for task in tasks):
-            waiting: list[asyncio.Future[Any]] = [task for task in tasks if not task.done()]
-            await asyncio.wait([*waiting, watcher], return_when=asyncio.FIRST_COMPLETED)
-            if runtime.sink.failure is not None:
-                raise runtime.sink.failure
-            for task in tasks:
-                if task.done() and (error := task.exception()) is not None:
-                    raise error
-        return [task.result() for task in tasks]
-    finally:
-        watcher.cancel()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(watcher, *tasks, return_exceptions=True)
 
 
 def _run_ws(args: argparse.Namespace, settings: Settings) -> int:
@@ -311,36 +245,6 @@ def _run_live(args: argparse.Namespace, settings: Settings) -> int:
     return _run_until_signal(main)
 
 
-async def run_live(
-    settings: Settings,
-    options: LiveOptions,
-    stop: asyncio.Event,
-    *,
-    max_connects_per_s: int = 5,
-    max_requests_per_s: int = 4,
-    lookback_s: float = 24 * 3600.0,
-    outage: OutagePolicy | None = None,
-) -> LiveSummary:
-    token = require_token(settings)
-    ws_gate = Gate(Pacer(max_connects_per_s, 1.0))
-    rest_gate = Gate(Pacer(max_requests_per_s, 1.0))
-    async with (
-        open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime,
-        FeedRest(settings.dde_api_url, token, rest_gate, verify=feed_tls(settings)) as rest,
-    ):
-        live = LiveIngest(
-            streams_url=settings.dde_streams_url,
-            token=token,
-            topic_prefix=runtime.topic_prefix,
-            sink=runtime.sink,
-            scanner=runtime.scanner,
-            rest=rest,
-            ws_gate=ws_gate,
-            options=dataclasses.replace(options, stream=with_feed_tls(options.stream, settings)),
-        )
-        return await live.run(stop)
-
-
 # --- ingest rest / file ----------------------------------------------------------------------------------
 
 
@@ -350,59 +254,6 @@ def _report_batch(what: str, outcome: BatchOutcome) -> int:
     for rejection in outcome.rejected:
         print(f"  rejected {rejection.describe()}", file=sys.stderr)
     return 1 if outcome.rejected else 0
-
-
-@contextmanager
-def _rerun_when_kafka_is_back(what: str) -> Iterator[None]:
-    """A ``BrokerUnavailableError`` during a batch becomes one that says what to do."""
-    try:
-        yield
-    except BrokerUnavailableError:
-        raise BrokerUnavailableError(
-            f"{what}: Kafka became unavailable before it acknowledged everything, so part of it may be in the "
-            f"topics and part not. Run the same command again once Kafka is back. {_SAFE_AGAIN}"
-        ) from None
-
-
-async def ingest_rest(
-    settings: Settings, sport: Sport, fixture_id: str, *, max_requests_per_s: int = 4
-) -> BatchOutcome:
-    token = require_token(settings)
-    async with FeedRest(
-        settings.dde_api_url, token, Gate(Pacer(max_requests_per_s, 1.0)), verify=feed_tls(settings)
-    ) as rest:
-        body = await rest.actions(sport, fixture_id)
-    received_at_ns = time.time_ns()
-    with _rerun_when_kafka_is_back(f"{sport} fixture {fixture_id} (REST)"):
-        async with open_runtime(settings) as runtime:
-            return await ingest_body(
-                body,
-                sink=runtime.sink,
-                topic_prefix=runtime.topic_prefix,
-                sport=sport,
-                source=Source.REST,
-                received_at_ns=received_at_ns,
-                expect=frozenset({Stream.ACTIONS}),
-            )
-
-
-async def ingest_file(settings: Settings, path: Path, sport: Sport) -> BatchOutcome:
-    try:
-        body = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    received_at_ns = time.time_ns()
-    with _rerun_when_kafka_is_back(str(path)):
-        async with open_runtime(settings) as runtime:
-            return await ingest_body(
-                body,
-                sink=runtime.sink,
-                topic_prefix=runtime.topic_prefix,
-                sport=sport,
-                source=Source.FILE,
-                received_at_ns=received_at_ns,
-                source_file=str(path),
-            )
 
 
 def _run_rest(args: argparse.Namespace, settings: Settings) -> int:
@@ -428,11 +279,6 @@ def _run_file(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- registration -----------------------------------------------------------------------------------------
-
-_SAFE_AGAIN = (
-    "Re-ingesting the same input is safe: the packets are appended again and consumers drop them as "
-    "re-deliveries (by fixtureSeqNum / seqNum), so the derived topics do not change."
-)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -498,7 +344,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "rest",
         help="a finished fixture's REST /actions array",
         description="Fetch /{sport}/fixtures/{id}/actions and publish its packets in fixtureSeqNum order; "
-        "elements that are not valid packets go to dde.dlq with the reason. " + _SAFE_AGAIN,
+        "elements that are not valid packets go to dde.dlq with the reason. " + SAFE_AGAIN,
     )
     rest.add_argument("--sport", type=_sport, required=True)
     rest.add_argument("--fixture", required=True)
@@ -509,7 +355,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a saved JSON array or JSON-lines file of packets",
         description="Publish a file's action and statistics packets (bytes as in the file) per fixture in "
         "fixtureSeqNum / seqNum order; invalid lines or elements are reported with their line and index and "
-        "go to dde.dlq with the reason. " + _SAFE_AGAIN,
+        "go to dde.dlq with the reason. " + SAFE_AGAIN,
     )
     file.add_argument("path", type=Path)
     file.add_argument("--sport", type=_sport, required=True)

@@ -33,9 +33,9 @@ from ddeflow.local.stack import LocalStack
 from ddeflow.registry import SchemaRegistry
 from ddeflow.tail import consume
 from processors.worker import run_worker
-from producers.command import run_live
 from producers.live import LiveOptions
 from producers.raw_records import Stream
+from producers.stream_ingest import run_live
 from simulator.generator import generate
 from simulator.server import SimulatorConfig, run_simulator
 

@@ -13,12 +13,13 @@ from ddeflow.config import Settings
 from ddeflow.dlq import read_dlq_headers as read_dlq_headers
 from ddeflow.topics import DERIVED_PARTITIONS, DLQ
 from producers.batch_ingest import reconcile_fixture
-from producers.command import ingest_file, ingest_rest, ingest_ws
 from producers.gate import Gate
+from producers.one_shot import ingest_file, ingest_rest
 from producers.pacer import Pacer
 from producers.raw_records import Source, Stream, raw_topic
 from producers.rest_client import FeedRest
 from producers.runtime import open_runtime, require_token
+from producers.stream_ingest import ingest_ws
 from tests.producers.support import feed_settings, make_matches, of_fixture, read_topic, simulator
 
 

@@ -13,10 +13,10 @@ import pytest
 from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
-from producers.command import run_live
 from producers.frames import action_seq
 from producers.live import LiveOptions
 from producers.raw_records import Source, Stream, raw_topic
+from producers.stream_ingest import run_live
 from producers.ws_stream import StreamOptions
 from tests.producers.support import Match, feed_settings, make_matches, read_topic, simulator
 

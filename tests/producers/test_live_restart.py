@@ -15,10 +15,10 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.partitioning import partition_for
 from ddeflow.topics import RAW_PARTITIONS
-from producers.command import run_live
 from producers.live import LiveOptions
 from producers.raw_records import Source, Stream, raw_topic
 from producers.runtime import open_runtime
+from producers.stream_ingest import run_live
 from producers.ws_stream import StreamOptions
 from simulator.server import Simulator
 from simulator.server.access import DDE_MEDIA_TYPE

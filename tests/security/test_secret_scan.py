@@ -26,8 +26,9 @@ from ddeflow.errors import DdeflowError, FeedAuthError, KafkaAuthError, Registry
 from ddeflow.registry import SchemaRegistry
 from ddeflow.tail import consume
 from processors.worker import run_worker
-from producers.command import ingest_rest, run_live
 from producers.live import LiveOptions
+from producers.one_shot import ingest_rest
+from producers.stream_ingest import run_live
 from tests.producers.support import feed_settings, make_matches, simulator
 from tests.security.conftest import REGISTRY_PASSWORD, REGISTRY_USER, SecureStack, https_registry
 

@@ -19,8 +19,8 @@ from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import KafkaAuthError
 from ddeflow.tail import consume
 from processors.worker import run_worker
-from producers.command import run_live
 from producers.live import LiveOptions
+from producers.stream_ingest import run_live
 from tests.producers.support import feed_settings, make_matches, simulator
 from tests.security.conftest import SecureStack, https_registry
 

@@ -12,9 +12,10 @@ from dde.sports import Sport
 from ddeflow.config import Settings
 from ddeflow.errors import FeedAuthError
 from ddeflow.local import certs
-from producers.command import ingest_rest, ingest_ws, run_live
 from producers.live import LiveOptions
+from producers.one_shot import ingest_rest
 from producers.raw_records import Stream, raw_topic
+from producers.stream_ingest import ingest_ws, run_live
 from tests.producers.support import feed_settings, make_matches, of_fixture, read_topic, simulator
 
 
