@@ -52,8 +52,7 @@ async def ensure_topics(
         if not missing:
             return []
         if replication is None:
-            cluster = await admin.describe_cluster()
-            replication = replication_for(len(cluster.get("brokers", [])))
+            replication = replication_for(await cluster_size(kafka_options))
         response = await admin.create_topics(
             [
                 NewTopic(
