@@ -3,21 +3,40 @@
 The live worker and ``ddeflow replay`` both commit through ``transact``: the derived records, the dead
 letters, the changed states (to the changelog partition of the partition number) and the input offsets
 go into one transaction, and the store's overlay is folded in only once Kafka committed it.
+
+Both also start the same way: each step that needs Kafka or the registry runs through ``until_done``,
+which waits out an outage and gives up only on what waiting cannot cure (``fatal``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
-from collections.abc import Callable, Sequence
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from ddeflow import topics
+from ddeflow.backoff import BackoffPolicy, backoff_delays
+from ddeflow.client_errors import translate
+from ddeflow.errors import BrokerError, ConfigError, DdeflowError, KafkaAuthError
+from ddeflow.outage import Outage
 from ddeflow.partitioning import default_partitioner
 from processors.store import PartitionStore
 from processors.transform import RawRecord, Transformer
+
+log = logging.getLogger("ddeflow.processors")
+
+# Retries after a Kafka or registry failure: quick at first, at most every 5 s during a long outage.
+RECOVERY_BACKOFF = BackoffPolicy(initial_s=0.2, max_s=5.0)
+
+T = TypeVar("T")
 
 
 class Use(enum.Enum):
@@ -130,3 +149,49 @@ async def restore_store(options: dict[str, Any], changelog: str, number: int) ->
     finally:
         await reader.stop()
     return store
+
+
+# --- waiting out outages (the worker and replay) ------------------------------------------
+
+
+def fatal(error: DdeflowError) -> bool:
+    """Whether a failure ends the worker: refused access and bad configuration never heal.
+
+    A fence ends the worker's hold on a partition, not the worker.  The lane is
+    rebuilt after the next poll only if the partition is still assigned to us
+    (the broker timed our transaction out, or our producer broke); if a newer
+    owner really has it, the rebalance has revoked it by then and the lane is
+    dropped.  Either way every commit comes from a producer that restored the
+    state after the last commit of any other, so nothing is lost or doubled.
+    """
+    return isinstance(error, KafkaAuthError | ConfigError) or (
+        not error.retriable and not isinstance(error, BrokerError)
+    )
+
+
+async def until_done(step: Callable[[], Awaitable[T]], stop: asyncio.Event, what: str) -> T | None:
+    """``step()``, retried through outages; None if ``stop`` is set first."""
+    outage = Outage(f"Kafka or the schema registry ({what})")
+    delays = backoff_delays(RECOVERY_BACKOFF, random.Random())
+    while not stop.is_set():
+        try:
+            result = await step()
+        except Exception as exc:
+            error = translate(exc, what)
+            if fatal(error) or not error.retriable:
+                raise error from None
+            message = outage.failed(time.monotonic(), str(error))
+            if message:
+                log.warning("%s", message)
+            await pause(stop, next(delays))
+            continue
+        message = outage.healthy(time.monotonic())
+        if message:
+            log.warning("%s", message)
+        return result
+    return None
+
+
+async def pause(stop: asyncio.Event, delay_s: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay_s)

@@ -26,10 +26,11 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
 from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.registry import SchemaRegistry
+from processors.engine import until_done
 from processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
 from processors.replay_range import Plan, Request
 from processors.transform import Transformer, retention_policy
-from processors.worker import _until_done, changelog_topic, group_id, prepare
+from processors.worker import changelog_topic, group_id, prepare
 
 DELETION_TIMEOUT_S = 60.0
 
@@ -130,7 +131,7 @@ async def run_rebuild(
     plan = await resolve_plan(options, request, None, None)
     await _delete_topics(options, doomed(settings))
     async with SchemaRegistry(endpoints.registry_url, auth=registry_auth(settings)) as registry:
-        codec = await _until_done(lambda: prepare(settings, registry), stop, "creating the topics again")
+        codec = await until_done(lambda: prepare(settings, registry), stop, "creating the topics again")
     if codec is None:
         return None
     try:

@@ -37,11 +37,10 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, resolve
 from ddeflow.errors import ConfigError
 from ddeflow.registry import SchemaRegistry
-from processors.engine import Use, lane_producer, restore_store, transact
+from processors.engine import Use, lane_producer, restore_store, transact, until_done
 from processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
 from processors.store import PartitionStore
 from processors.transform import RawRecord, Transformer, retention_policy
-from processors.worker import _until_done
 
 log = logging.getLogger("ddeflow.replay")
 
@@ -398,19 +397,19 @@ async def run_replay(
     options = kafka_options(settings, endpoints)
     target = into_target(into)
     async with SchemaRegistry(endpoints.registry_url, auth=registry_auth(settings)) as registry:
-        found = await _until_done(lambda: fixed_plan(options, target, request, start, end), stop, "planning")
+        found = await until_done(lambda: fixed_plan(options, target, request, start, end), stop, "planning")
         if found is None:
             return None
         plan, resumed = found
         announce(plan, resumed)
         partitions = (await partition_counts(options, [plan.spans[0].topic]))[plan.spans[0].topic] if plan.spans else 1
-        codec = await _until_done(
+        codec = await until_done(
             lambda: prepare_target(options, registry, target, partitions, settings.topic_layout), stop, "preparing"
         )
         if codec is None:
             return None
         if not resumed:
-            await _until_done(lambda: store_plan(options, target.plan_topic, plan), stop, "storing the plan")
+            await until_done(lambda: store_plan(options, target.plan_topic, plan), stop, "storing the plan")
     transformer = Transformer(request.source_prefix, codec, retention_policy(settings), output_prefix=into)
     return await finish(options, target, plan, transformer, max_batch=max_batch, stop=stop, progress=progress)
 
@@ -435,6 +434,6 @@ async def finish(
         return await unless_stopped(replay.run(stop, report), stop)
 
     while not stop.is_set():
-        if await _until_done(attempt, stop, "replaying"):
+        if await until_done(attempt, stop, "replaying"):
             return plan, stats
     return None

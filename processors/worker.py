@@ -47,9 +47,8 @@ import logging
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -57,14 +56,14 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from ddeflow import schemas, topics
 from ddeflow.admin import ensure_topics, layout_findings
 from ddeflow.avro import AvroCodec
-from ddeflow.backoff import BackoffPolicy, backoff_delays
+from ddeflow.backoff import backoff_delays
 from ddeflow.client_errors import translate
 from ddeflow.config import Settings
 from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, registry_verify, resolve
-from ddeflow.errors import BrokerError, ConfigError, DdeflowError, KafkaAuthError
+from ddeflow.errors import ConfigError, DdeflowError
 from ddeflow.outage import Outage
 from ddeflow.registry import SchemaRegistry
-from processors.engine import lane_producer, restore_store, transact
+from processors.engine import RECOVERY_BACKOFF, fatal, lane_producer, pause, restore_store, transact, until_done
 from processors.store import PartitionStore
 from processors.transform import Transformer, retention_policy
 
@@ -73,15 +72,11 @@ log = logging.getLogger("ddeflow.processors")
 GROUP_NAME = topics.WORKER_GROUP
 IDLE_CHECK_S = 0.5
 PROGRESS_EVERY_S = 10.0
-# Retries after a Kafka or registry failure: quick at first, at most every 5 s during a long outage.
-RECOVERY_BACKOFF = BackoffPolicy(initial_s=0.2, max_s=5.0)
 # A transaction or a lane rebuild that hangs this long is given up and rebuilt; the broker aborts
 # an abandoned transaction itself (transaction.timeout.ms), so nothing half-done becomes visible.
 TRANSACTION_TIMEOUT_S = 20.0
 RECOVERY_STEP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
-
-T = TypeVar("T")
 
 
 def group_id(settings: Settings) -> str:
@@ -126,21 +121,6 @@ class _Lane:
 
     producer: AIOKafkaProducer
     store: PartitionStore
-
-
-def _fatal(error: DdeflowError) -> bool:
-    """Whether a failure ends the worker: refused access and bad configuration never heal.
-
-    A fence ends the worker's hold on a partition, not the worker.  The lane is
-    rebuilt after the next poll only if the partition is still assigned to us
-    (the broker timed our transaction out, or our producer broke); if a newer
-    owner really has it, the rebalance has revoked it by then and the lane is
-    dropped.  Either way every commit comes from a producer that restored the
-    state after the last commit of any other, so nothing is lost or doubled.
-    """
-    return isinstance(error, KafkaAuthError | ConfigError) or (
-        not error.retriable and not isinstance(error, BrokerError)
-    )
 
 
 class Worker:
@@ -224,7 +204,7 @@ class Worker:
                 )
             except Exception as exc:
                 error = translate(exc, f"taking partition {number}")
-                if _fatal(error):
+                if fatal(error):
                     raise error from None
                 self.failed(error)
                 await self._drop(number)
@@ -300,7 +280,7 @@ class Worker:
                     if isinstance(result, asyncio.CancelledError):
                         raise result
                     error = translate(result, f"the transaction of partition {number}")
-                    if _fatal(error):
+                    if fatal(error):
                         raise error from None
                     self.failed(error)
                     self._broken.add(number)
@@ -401,10 +381,10 @@ async def run_worker(
     async with SchemaRegistry(
         endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
     ) as registry:
-        codec = await _until_done(lambda: prepare(settings, registry), stop, "preparing topics and schemas")
+        codec = await until_done(lambda: prepare(settings, registry), stop, "preparing topics and schemas")
         if codec is None:
             return WorkerStats()
-        worker = await _until_done(lambda: _started(settings, endpoints, codec, max_batch), stop, "joining the group")
+        worker = await until_done(lambda: _started(settings, endpoints, codec, max_batch), stop, "joining the group")
         if worker is None:
             return WorkerStats()
         try:
@@ -424,34 +404,6 @@ async def _started(settings: Settings, endpoints: Endpoints, codec: AvroCodec, m
         await worker.close()
         raise
     return worker
-
-
-async def _until_done(step: Callable[[], Awaitable[T]], stop: asyncio.Event, what: str) -> T | None:
-    """``step()``, retried through outages; None if ``stop`` is set first."""
-    outage = Outage(f"Kafka or the schema registry ({what})")
-    delays = backoff_delays(RECOVERY_BACKOFF, random.Random())
-    while not stop.is_set():
-        try:
-            result = await step()
-        except Exception as exc:
-            error = translate(exc, what)
-            if _fatal(error) or not error.retriable:
-                raise error from None
-            message = outage.failed(time.monotonic(), str(error))
-            if message:
-                log.warning("%s", message)
-            await _pause(stop, next(delays))
-            continue
-        message = outage.healthy(time.monotonic())
-        if message:
-            log.warning("%s", message)
-        return result
-    return None
-
-
-async def _pause(stop: asyncio.Event, delay_s: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), delay_s)
 
 
 async def _poll(worker: Worker, linger_s: float) -> dict[TopicPartition, list[Any]]:
@@ -475,15 +427,15 @@ async def _loop(worker: Worker, until_idle_s: float | None, linger_s: float, sto
             batch = await _poll(worker, linger_s)
         except Exception as exc:
             error = translate(exc, "polling the raw topics")
-            if _fatal(error):
+            if fatal(error):
                 raise error from None
             worker.failed(error)
-            await _pause(stop, worker.next_delay_s())
+            await pause(stop, worker.next_delay_s())
             continue
         # After the poll, so that a revoke it ran has settled who owns what before a lane is rebuilt.
         healed = await worker.heal()
         if worker.broken:
-            await _pause(stop, worker.next_delay_s())
+            await pause(stop, worker.next_delay_s())
         now = time.monotonic()
         if any(batch.values()):
             await worker.process(batch, skip=healed)

@@ -9,7 +9,7 @@ from aiokafka import errors as kafka
 
 from ddeflow.errors import KafkaAuthError, RegistryError
 from ddeflow.outage import Outage
-from processors.worker import _until_done
+from processors.engine import until_done
 
 
 def test_an_outage_is_two_lines_however_many_failures() -> None:
@@ -38,7 +38,7 @@ async def test_start_up_steps_are_retried_through_an_outage() -> None:
             raise kafka.KafkaConnectionError("broker gone")
         return "ready"
 
-    assert await _until_done(step, asyncio.Event(), "starting") == "ready"
+    assert await until_done(step, asyncio.Event(), "starting") == "ready"
     assert calls == 3
 
 
@@ -58,7 +58,7 @@ async def test_what_cannot_heal_is_raised_at_once(error: Exception) -> None:
         raise error
 
     with pytest.raises((RegistryError, KafkaAuthError)):
-        await _until_done(step, asyncio.Event(), "starting")
+        await until_done(step, asyncio.Event(), "starting")
     assert calls == 1
 
 
@@ -69,4 +69,4 @@ async def test_a_stop_ends_the_wait() -> None:
         stop.set()
         raise kafka.KafkaConnectionError("broker gone")
 
-    assert await asyncio.wait_for(_until_done(step, stop, "starting"), 5) is None
+    assert await asyncio.wait_for(until_done(step, stop, "starting"), 5) is None
