@@ -118,12 +118,15 @@ class PartitionStore:
         self._indexes: _Indexes | None = None
         self._moves: dict[bytes, bytes] = {}
         """Old action key → its current key, restored but not yet rewritten in the changelog."""
+        self.records_restored = 0
+        """Changelog records applied by ``restore`` (tombstones and superseded values too)."""
 
     def __len__(self) -> int:
         return len(self._committed)
 
     def restore(self, key: bytes, value: bytes | None) -> None:
         """Apply one changelog record (a tombstone removes the key)."""
+        self.records_restored += 1
         self._indexes = None
         if value is None:
             self._committed.pop(key, None)

@@ -50,7 +50,7 @@ from ddeflow.admin import ensure_topics
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.local.stack import LocalStack
-from processors.store import PartitionStore
+from processors.engine import restore_store
 from processors.worker import changelog_topic, group_id
 from producers.raw_records import Source, Stream, element_record, raw_topic
 from simulator.generator import SPORTS, generate_match
@@ -200,24 +200,11 @@ async def lag(settings: Settings) -> int:
 async def restore_all(settings: Settings) -> tuple[float, int, int]:
     """Seconds to rebuild every partition's store from the changelog (as a worker does), records read, states."""
     started = time.monotonic()
-    reader = AIOKafkaConsumer(**_options(settings), isolation_level="read_committed", enable_auto_commit=False)
-    await reader.start()
     read = states = 0
-    try:
-        for number in range(topics.RAW_PARTITIONS):
-            store = PartitionStore()
-            tp = TopicPartition(changelog_topic(settings), number)
-            reader.assign([tp])
-            await reader.seek_to_beginning(tp)
-            end = (await reader.end_offsets([tp]))[tp]
-            while await reader.position(tp) < end:
-                batch = await reader.getmany(tp, timeout_ms=500, max_records=5000)
-                for message in batch.get(tp, []):
-                    store.restore(message.key, message.value)
-                    read += 1
-            states += len(store)
-    finally:
-        await reader.stop()
+    for number in range(topics.RAW_PARTITIONS):
+        store = await restore_store(_options(settings), changelog_topic(settings), number)
+        read += store.records_restored
+        states += len(store)
     return time.monotonic() - started, read, states
 
 

@@ -108,6 +108,9 @@ def test_overlay_is_invisible_to_restore_until_commit() -> None:
     assert restored.fixture(fixture_id) == store.fixture(fixture_id)
     restored.restore(fixture_key(fixture_id), None)
     assert restored.fixture(fixture_id) is None
+    # Every record read counts, the tombstone too, though it leaves one state fewer.
+    assert restored.records_restored == len(pending) + 1
+    assert len(restored) == len(pending) - 1
 
 
 def test_state_encoding_round_trips_and_rejects_unknown_keys() -> None:
