@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from dde.sports import Sport
@@ -29,18 +29,6 @@ SAFE_AGAIN = (
 )
 
 
-@contextmanager
-def _rerun_when_kafka_is_back(what: str) -> Iterator[None]:
-    """A ``BrokerUnavailableError`` during a batch becomes one that says what to do."""
-    try:
-        yield
-    except BrokerUnavailableError:
-        raise BrokerUnavailableError(
-            f"{what}: Kafka became unavailable before it acknowledged everything, so part of it may be in the "
-            f"topics and part not. Run the same command again once Kafka is back. {SAFE_AGAIN}"
-        ) from None
-
-
 async def ingest_rest(
     settings: Settings, sport: Sport, fixture_id: str, *, max_requests_per_s: int = 4
 ) -> BatchOutcome:
@@ -49,18 +37,8 @@ async def ingest_rest(
         settings.dde_api_url, token, Gate(Pacer(max_requests_per_s, 1.0)), verify=feed_tls(settings)
     ) as rest:
         body = await rest.actions(sport, fixture_id)
-    received_at_ns = time.time_ns()
-    with _rerun_when_kafka_is_back(f"{sport} fixture {fixture_id} (REST)"):
-        async with open_runtime(settings) as runtime:
-            return await ingest_body(
-                body,
-                sink=runtime.sink,
-                topic_prefix=runtime.topic_prefix,
-                sport=sport,
-                source=Source.REST,
-                received_at_ns=received_at_ns,
-                expect=frozenset({Stream.ACTIONS}),
-            )
+    ingest = partial(ingest_body, body, sport=sport, source=Source.REST, expect=frozenset({Stream.ACTIONS}))
+    return await _publish(settings, f"{sport} fixture {fixture_id} (REST)", ingest)
 
 
 async def ingest_file(settings: Settings, path: Path, sport: Sport) -> BatchOutcome:
@@ -68,15 +46,18 @@ async def ingest_file(settings: Settings, path: Path, sport: Sport) -> BatchOutc
         body = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    ingest = partial(ingest_body, body, sport=sport, source=Source.FILE, source_file=str(path))
+    return await _publish(settings, str(path), ingest)
+
+
+async def _publish(settings: Settings, what: str, ingest: Callable[..., Awaitable[BatchOutcome]]) -> BatchOutcome:
+    """``ingest`` (``ingest_body`` with the body) into the raw topics; an outage says to run it again."""
     received_at_ns = time.time_ns()
-    with _rerun_when_kafka_is_back(str(path)):
+    try:
         async with open_runtime(settings) as runtime:
-            return await ingest_body(
-                body,
-                sink=runtime.sink,
-                topic_prefix=runtime.topic_prefix,
-                sport=sport,
-                source=Source.FILE,
-                received_at_ns=received_at_ns,
-                source_file=str(path),
-            )
+            return await ingest(sink=runtime.sink, topic_prefix=runtime.topic_prefix, received_at_ns=received_at_ns)
+    except BrokerUnavailableError:
+        raise BrokerUnavailableError(
+            f"{what}: Kafka became unavailable before it acknowledged everything, so part of it may be in the "
+            f"topics and part not. Run the same command again once Kafka is back. {SAFE_AGAIN}"
+        ) from None
