@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -20,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from dde.sports import Sport
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.harness.worker_process import worker_env
 from ddeflow.topics import RAW_PARTITIONS
 from producers.raw_records import RawHeaders, read_raw_headers
 from simulator.generator import generate
@@ -122,12 +122,8 @@ def feed_settings(settings: Settings, sim: Simulator, token: str = TOKEN) -> Set
 
 
 def subprocess_env(settings: Settings, sim: Simulator, token: str = TOKEN) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DDE_", "KAFKA_", "DDEFLOW_", "SCHEMA_"))}
+    env = worker_env(settings)
     env.update(
-        KAFKA_BOOTSTRAP_SERVERS=str(settings.kafka_bootstrap_servers),
-        SCHEMA_REGISTRY_URL=str(settings.schema_registry_url),
-        DDEFLOW_TOPIC_PREFIX=settings.topic_prefix,
-        DDEFLOW_HOME=str(settings.home),
         DDE_AUTH_TOKEN=token,
         DDE_STREAMS_URL=sim.ws_url,
         DDE_API_URL=sim.url,
