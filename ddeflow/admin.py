@@ -20,6 +20,8 @@ from ddeflow.topics import TopicLayout, TopicSpec, all_topics
 
 # Error code 36: the topic exists already; anything else is a real failure.
 _TOPIC_EXISTS = TopicAlreadyExistsError.errno
+_TOPIC_AUTHORIZATION_FAILED = 29
+_AUTHORIZATION_FAILED = (_TOPIC_AUTHORIZATION_FAILED, 31)  # topic; cluster
 
 
 def replication_for(brokers: int) -> int:
@@ -64,9 +66,15 @@ async def ensure_topics(
                 for spec in missing
             ]
         )
+        errors = _topic_errors(response)
+        refused = [name for name, code, _ in errors if code in _AUTHORIZATION_FAILED]
+        if refused:
+            raise KafkaAuthError(
+                f"the ACLs do not let this principal create {', '.join(refused)} (TopicAuthorizationFailed)"
+            )
         failures = [
             f"{name}: error {code} {message or ''}".strip()
-            for name, code, message in _topic_errors(response)
+            for name, code, message in errors
             if code not in (0, _TOPIC_EXISTS)
         ]
         if failures:
@@ -94,6 +102,11 @@ async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -
     try:
         await admin.start()
         described = await admin.describe_topics(wanted)
+        refused = [t["topic"] for t in described if t.get("error_code") == _TOPIC_AUTHORIZATION_FAILED]
+        if refused:
+            raise KafkaAuthError(
+                f"the ACLs do not let this principal describe {', '.join(refused)} (TopicAuthorizationFailed)"
+            )
         present = [t for t in described if t.get("error_code", 0) == 0 and t.get("topic") in wanted]
         configs: dict[str, dict[str, str]] = {}
         if present:
@@ -123,7 +136,6 @@ async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -
     return observed
 
 
-_TOPIC_AUTHORIZATION_FAILED = 29
 _UNKNOWN_TOPIC = 3
 
 

@@ -1,15 +1,19 @@
 """Why a Kafka client could not connect: aiokafka's bootstrap logs the real failure (a refused certificate,
 wrong SASL credentials) and raises only "Unable to bootstrap".  ``explained`` connects once more, alone, to
-find the real reason, so that ``client_errors`` can say it."""
+find the real reason, so that ``client_errors`` can say it; ``explaining`` does that for a block of client calls."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaError as AIOKafkaError
+
+from ddeflow.client_errors import kafka_error
 
 PROBE_TIMEOUT_S = 10.0
 
@@ -44,3 +48,13 @@ async def explained(exc: BaseException, options: Mapping[str, Any]) -> BaseExcep
         if cause is not None:
             return cause
     return exc
+
+
+@contextlib.asynccontextmanager
+async def explaining(options: Mapping[str, Any], what: str) -> AsyncIterator[None]:
+    """Kafka client errors of the block as ours, a failed bootstrap ``explained``: wrong credentials or a refused
+    certificate are then a final ``KafkaAuthError``, not an outage to wait out."""
+    try:
+        yield
+    except AIOKafkaError as exc:
+        raise kafka_error(await explained(exc, options), what) from None

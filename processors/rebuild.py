@@ -23,8 +23,9 @@ from aiokafka.structs import OffsetAndMetadata
 from ddeflow import topics
 from ddeflow.client_errors import translate
 from ddeflow.config import Settings
-from ddeflow.endpoints import kafka_options, registry_auth, resolve
+from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
 from ddeflow.errors import BrokerError, ConfigError
+from ddeflow.kafka_connect import explaining
 from ddeflow.registry import SchemaRegistry
 from processors.engine import until_done
 from processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
@@ -63,12 +64,13 @@ def what_it_does(settings: Settings) -> list[str]:
 
 
 async def group_members(options: dict[str, Any], group: str) -> int:
-    admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
-        responses = await admin.describe_consumer_groups([group])
-    finally:
-        await admin.close()
+    async with explaining(options, f"describing the group {group}"):
+        admin = AIOKafkaAdminClient(**options)
+        await admin.start()
+        try:
+            responses = await admin.describe_consumer_groups([group])
+        finally:
+            await admin.close()
     # DescribeGroups rows: (error_code, group_id, state, protocol_type, protocol, members, ...)
     return sum(len(row[5]) for response in responses for row in response.groups)
 
@@ -130,7 +132,9 @@ async def run_rebuild(
         return None
     plan = await resolve_plan(options, request, None, None)
     await _delete_topics(options, doomed(settings))
-    async with SchemaRegistry(endpoints.registry_url, auth=registry_auth(settings)) as registry:
+    async with SchemaRegistry(
+        endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
+    ) as registry:
         codec = await until_done(lambda: prepare(settings, registry), stop, "creating the topics again")
     if codec is None:
         return None

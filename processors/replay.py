@@ -34,8 +34,9 @@ from ddeflow import schemas, topics
 from ddeflow.admin import describe_topics, ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
-from ddeflow.endpoints import kafka_options, registry_auth, resolve
+from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
 from ddeflow.errors import ConfigError
+from ddeflow.kafka_connect import explaining
 from ddeflow.registry import SchemaRegistry
 from processors.engine import Use, lane_producer, restore_store, transact, until_done
 from processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
@@ -169,10 +170,11 @@ async def fixed_plan(
 ) -> tuple[Plan, bool]:
     """The stored plan of this target if there is one (refused if for another request), else a new one;
     and whether it was stored before."""
-    stored = await stored_plan(options, target.plan_topic)
-    if stored is not None:
-        return Plan.from_json(stored, request), True
-    return await resolve_plan(options, request, start, end), False
+    async with explaining(options, "planning the replay"):
+        stored = await stored_plan(options, target.plan_topic)
+        if stored is not None:
+            return Plan.from_json(stored, request), True
+        return await resolve_plan(options, request, start, end), False
 
 
 # --- running --------------------------------------------------------------------------------
@@ -396,7 +398,9 @@ async def run_replay(
     endpoints = resolve(settings)
     options = kafka_options(settings, endpoints)
     target = into_target(into)
-    async with SchemaRegistry(endpoints.registry_url, auth=registry_auth(settings)) as registry:
+    async with SchemaRegistry(
+        endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
+    ) as registry:
         found = await until_done(lambda: fixed_plan(options, target, request, start, end), stop, "planning")
         if found is None:
             return None
