@@ -1,6 +1,6 @@
 """The least-privilege ACLs of each stage, computed from ddeflow's topic names.  Pure: no I/O.
 
-Three stages, each with a principal of its own:
+Four stages, each with a principal of its own:
 
 - **ingest** (the producers) writes the raw topics and the dead letters, and reads the raw topics back:
   a producer resumes a stream from what its topic already holds (``producers.topic_scan``).
@@ -8,8 +8,15 @@ Three stages, each with a principal of its own:
   state changelog, its consumer group and its transactional ids (``<group>-p<partition>``), and reads the
   topics' configs to check their layout.
 - **consumer** (``ddeflow tail``, downstream readers) reads the derived topics, without a group.
+- **replay** (``ddeflow replay --into P``) reads the raw topics, and owns an area of topic names, ``<prefix>replay.``
+  unless told otherwise: every ``--into`` that starts with it.  In the area it creates its derived topics, its
+  changelog and its plan topic, writes and reads them back (the changelog and the plan, at a restart), and owns the
+  group (offsets only) and the transactional ids of each replay (``processors.replay``).  Nothing outside the area:
+  it may not write the live derived topics, nor use the worker's group or transactional ids.  ``--rebuild`` deletes
+  and recreates the live derived topics: an administrator's job, granted to no stage.
 
-Topics are created by an administrator (``ddeflow topics create``) before the stages run: no stage may create one.
+The deployment's topics are created by an administrator (``ddeflow topics create``) before the stages run: only the
+replay creates topics, and only in its own area.
 ``commands`` renders a set as ``kafka-acls.sh`` invocations, one per principal, resource kind and operations.
 """
 
@@ -27,6 +34,11 @@ class Stage(StrEnum):
     INGEST = "ingest"
     PROCESSOR = "processor"
     CONSUMER = "consumer"
+    REPLAY = "replay"
+
+
+REPLAY_AREA = "replay."
+"""The replay principal's area of topic names, after the deployment's prefix, unless ``into`` says otherwise."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -34,7 +46,7 @@ class Acl:
     principal: str  # the bare user name; rendered as User:<name>
     resource: str  # topic | group | transactional-id
     name: str
-    operation: str  # Read | Write | Describe | DescribeConfigs
+    operation: str  # Read | Write | Create | Describe | DescribeConfigs
     prefixed: bool = False
 
 
@@ -50,8 +62,22 @@ def _grant(principal: str, resource: str, names: Iterable[str], *ops: str, prefi
     return {Acl(principal, resource, name, op, prefixed) for name in names for op in ops}
 
 
-def stage_acls(stage: Stage, principal: str, prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> list[Acl]:
-    """Every ACL ``principal`` needs to run ``stage`` for the deployment under topic ``prefix``, and no more."""
+def replay_area(prefix: str, into: str | None = None) -> str:
+    """The names a replay principal owns: ``into`` if given, else ``<prefix>replay.``."""
+    return prefix + REPLAY_AREA if into is None else into
+
+
+def stage_acls(
+    stage: Stage,
+    principal: str,
+    prefix: str = "",
+    layout: TopicLayout = DEFAULT_LAYOUT,
+    *,
+    into: str | None = None,
+) -> list[Acl]:
+    """Every ACL ``principal`` needs to run ``stage`` for the deployment under topic ``prefix``, and no more.
+
+    ``into``: the replay's area (``replay_area``); only for the replay stage."""
     raw = [spec.name for spec in topics.raw_topics(prefix, layout)]
     dlq = prefix + topics.DLQ
     derived = [spec.name for spec in topics.derived_topics(prefix, layout) if spec.name != dlq]
@@ -68,6 +94,12 @@ def stage_acls(stage: Stage, principal: str, prefix: str = "", layout: TopicLayo
         acls |= _grant(
             principal, "transactional-id", [transactional_id_prefix(prefix)], "Write", "Describe", prefixed=True
         )
+    elif stage is Stage.REPLAY:
+        area = [replay_area(prefix, into)]
+        acls |= _grant(principal, "topic", raw, "Read", "Describe", "DescribeConfigs")
+        acls |= _grant(principal, "topic", area, "Create", "Write", "Read", "Describe", prefixed=True)
+        acls |= _grant(principal, "group", area, "Read", "Describe", prefixed=True)
+        acls |= _grant(principal, "transactional-id", area, "Write", "Describe", prefixed=True)
     else:
         acls |= _grant(principal, "topic", derived, "Read", "Describe")
     return sorted(acls)
