@@ -8,6 +8,7 @@ minute and half a gigabyte for nothing these tests look at.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,14 @@ class SecureStack:
 
     def settings(self, stage: Stage | str, protocol: str, home: Path, **overrides: object) -> Settings:
         """Settings of one stage running as its own principal over ``protocol`` (SSL or SASL_SSL)."""
+        return load_settings(**self.values(stage, protocol, home, **overrides))
+
+    def env(self, stage: Stage | str, protocol: str, home: Path, **overrides: object) -> dict[str, str]:
+        """The same settings as a ``ddeflow`` subprocess's environment."""
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DDE_", "KAFKA_", "DDEFLOW_", "SCHEMA_"))}
+        return inherited | {k: str(v) for k, v in self.values(stage, protocol, home, **overrides).items()}
+
+    def values(self, stage: Stage | str, protocol: str, home: Path, **overrides: object) -> dict[str, object]:
         principal = str(stage)
         files = self.secure.files
         values: dict[str, object] = {
@@ -64,7 +73,7 @@ class SecureStack:
                 KAFKA_SASL_PASSWORD=self.passwords[principal],
             )
         values.update(overrides)
-        return load_settings(**values)
+        return values
 
 
 REGISTRY_USER = "registry-user"

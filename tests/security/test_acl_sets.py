@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from dde.sports import Sport
@@ -9,6 +12,7 @@ from ddeflow import acls, topics
 from ddeflow.acls import Acl, Stage
 from ddeflow.local import certs
 from ddeflow.topics import TopicLayout
+from processors.replay import into_target
 
 PREFIX = "p1."
 
@@ -50,26 +54,69 @@ def test_consumer_only_reads_derived_topics() -> None:
     assert {a.principal for a in granted} == {"bob"}
 
 
-def test_no_stage_may_create_delete_or_alter() -> None:
+def test_no_stage_may_delete_or_alter_and_only_the_replay_creates_in_its_area() -> None:
     for stage in Stage:
-        ops = {a.operation for a in acls.stage_acls(stage, "x", PREFIX, TopicLayout(3, 2, 1))}
-        assert not ops & {"Create", "Delete", "Alter", "AlterConfigs", "All", "ClusterAction"}
+        granted = acls.stage_acls(stage, "x", PREFIX, TopicLayout(3, 2, 1))
+        assert not {a.operation for a in granted} & {"Delete", "Alter", "AlterConfigs", "All", "ClusterAction"}
+        creates = {(a.resource, a.name, a.prefixed) for a in granted if a.operation == "Create"}
+        assert creates == ({("topic", PREFIX + "replay.", True)} if stage is Stage.REPLAY else set())
+
+
+def test_replay_reads_raw_and_owns_only_its_area() -> None:
+    area = PREFIX + "replay.dispute42."
+    granted = acls.stage_acls(Stage.REPLAY, "r", PREFIX, into=area)
+    raw = {spec.name for spec in topics.raw_topics(PREFIX)}
+    literal = {a for a in granted if not a.prefixed}
+    assert {a.name for a in literal} == raw and {a.operation for a in literal} == {
+        "Read",
+        "Describe",
+        "DescribeConfigs",
+    }
+    owned = {(a.resource, a.name) for a in granted if a.prefixed}
+    assert owned == {("topic", area), ("group", area), ("transactional-id", area)}
+    # Every name a replay into the area uses starts with the area; no live name does.
+    target = into_target(area + "run1.")
+    for name in (target.group, target.changelog, target.plan_topic, f"{target.group}-p0"):
+        assert name.startswith(area)
+    live = [spec.name for spec in topics.all_topics(PREFIX)] + [acls.worker_group(PREFIX)]
+    assert not any(name.startswith(area) for name in live)
+    assert acls.stage_acls(Stage.REPLAY, "r", PREFIX) == acls.stage_acls(
+        Stage.REPLAY, "r", PREFIX, into=PREFIX + "replay."
+    )
+
+
+def _parsed(commands: list[list[str]]) -> set[Acl]:
+    parsed: set[Acl] = set()
+    for argv in commands:
+        assert argv[:3] == ["kafka-acls.sh", "--bootstrap-server", "b:9093"] and "--add" in argv
+        principal = argv[argv.index("--allow-principal") + 1].removeprefix("User:")
+        ops = [argv[i + 1] for i, word in enumerate(argv) if word == "--operation"]
+        prefixed = "--resource-pattern-type" in argv
+        for i, word in enumerate(argv):
+            if word in ("--topic", "--group", "--transactional-id"):
+                parsed |= {Acl(principal, word[2:], argv[i + 1], op, prefixed) for op in ops}
+    return parsed
 
 
 def test_commands_grant_exactly_the_set() -> None:
     """Parsing the printed kafka-acls commands back gives the set they were made from."""
     for stage in Stage:
         granted = acls.stage_acls(stage, stage.value, PREFIX)
-        parsed: set[Acl] = set()
-        for argv in acls.commands(granted, "b:9093"):
-            assert argv[:3] == ["kafka-acls.sh", "--bootstrap-server", "b:9093"] and "--add" in argv
-            principal = argv[argv.index("--allow-principal") + 1].removeprefix("User:")
-            ops = [argv[i + 1] for i, word in enumerate(argv) if word == "--operation"]
-            prefixed = "--resource-pattern-type" in argv
-            for i, word in enumerate(argv):
-                if word in ("--topic", "--group", "--transactional-id"):
-                    parsed |= {Acl(principal, word[2:], argv[i + 1], op, prefixed) for op in ops}
-        assert parsed == set(granted)
+        assert _parsed(acls.commands(granted, "b:9093")) == set(granted)
+
+
+def test_acl_print_for_a_replay_area() -> None:
+    def acl_print(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "ddeflow.cli", "acl", "print", "--bootstrap-server", "b:9093", *args]
+        env = {**os.environ, "DDEFLOW_TOPIC_PREFIX": PREFIX}
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, check=False)
+
+    done = acl_print("--principal", "r", "--stage", "replay", "--into", "p1.audit.")
+    assert done.returncode == 0, done.stderr
+    printed = _parsed([line.split() for line in done.stdout.splitlines()])
+    assert printed == set(acls.stage_acls(Stage.REPLAY, "r", PREFIX, into="p1.audit."))
+    refused = acl_print("--principal", "w", "--stage", "processor", "--into", "p1.audit.")
+    assert refused.returncode == 2 and "--into is for --stage replay only" in refused.stderr
 
 
 def test_actions_topics_of_every_sport_are_covered() -> None:

@@ -1,8 +1,8 @@
-"""No secret leaks: ingest, process and tail run at DEBUG over SASL_SSL with a known token, SCRAM passwords and a
-registry password, through their failure paths too (a refused token, a wrong SCRAM password, a refused ACL, wrong
-registry credentials).  Then every log line, every exception text, every record (key, value, headers) of every
-topic of the secure cluster and every file the run wrote is scanned for the secrets.  (Replay is not on this
-branch yet; it joins the scan when it lands.)"""
+"""No secret leaks: ingest, process, tail and replay run at DEBUG over SASL_SSL with a known token, SCRAM passwords
+and a registry password, through their failure paths too (a refused token, a wrong SCRAM password for tail and for
+replay, a refused ACL, wrong registry credentials).  Replay runs both in this process and as ``ddeflow -v replay``.
+Then every log line, every exception text, the replay command's output, every record (key, value, headers) of every
+topic of the secure cluster and every file the run wrote is scanned for the secrets."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from producers.one_shot import ingest_rest
 from producers.stream_ingest import run_live
 from tests.producers.support import feed_settings, make_matches, simulator
 from tests.security.conftest import REGISTRY_PASSWORD, REGISTRY_USER, SecureStack, https_registry
+from tests.security.replaying import replay_command, replay_in_process
 
 TOKEN = "dde-token-Secret-7Hq2Lm9Px"
 
@@ -113,11 +114,14 @@ async def test_no_secret_in_logs_errors_records_or_files(
         ]
         assert tailed
         errors += await _failure_paths(secure_stack, consumer, tmp_path)
+        outputs, replay_error = await _replays(secure_stack, registry, match.fixture_id, tmp_path)
+        errors.append(replay_error)
 
     needles = _needles(secure_stack)
     lines = [caplog.text, *(r.getMessage() for r in caplog.records), *(r.exc_text or "" for r in caplog.records)]
     log_lines = sum(text.count("\n") + 1 for text in lines[:1])
     texts = [t for e in errors for t in (str(e), repr(e), "".join(traceback.format_exception(e)))]
+    output_lines = [line for text in outputs for line in text.splitlines()]
     records = await _every_record(secure_stack.plain_bootstrap)
     # Every file this run and the stack wrote; the stack's credentials file is where the passwords are kept, on purpose.
     stack_home = secure_stack.secure.files.root.parent.parent
@@ -128,14 +132,17 @@ async def test_no_secret_in_logs_errors_records_or_files(
         text_needle = needle.decode()
         leaks += [f"{name} in a log line" for line in lines if text_needle in line]
         leaks += [f"{name} in an exception text" for text in texts if text_needle in text]
+        leaks += [f"{name} in the replay command's output" for line in output_lines if text_needle in line]
         leaks += [f"{name} in a record" for record in records if needle in record]
         leaks += [f"{name} in {path}" for path in files if needle in path.read_bytes()]
     print(
         f"secret scan: {len(needles)} secrets; {log_lines} log lines ({len(caplog.records)} records at DEBUG), "
-        f"{len(errors)} exceptions, {len(records)} Kafka records of every topic, {len(files)} files: "
+        f"{len(errors)} exceptions, {len(output_lines)} lines of replay command output, "
+        f"{len(records)} Kafka records of every topic, {len(files)} files: "
         f"{len(leaks)} found"
     )
-    assert log_lines > 1000 and len(errors) == 4 and len(records) > 20 and len(files) > 50
+    assert log_lines > 1000 and len(errors) == 5 and len(records) > 20 and len(files) > 50
+    assert len(output_lines) > 100 and any("sasl" in line.lower() for line in output_lines)
     # The same search does find the passwords where they are kept on purpose.
     kept = secure_stack.secure.files.credentials.read_bytes()
     assert all(needles[f"SCRAM password of {name}"] in kept for name in secure_stack.passwords)
@@ -178,6 +185,34 @@ async def _failure_paths(stack: SecureStack, consumer: Settings, tmp_path: Path)
     found.append(bad_registry.value)
     assert all(isinstance(e, DdeflowError) for e in found)
     return found
+
+
+async def _replays(
+    stack: SecureStack, registry: dict[str, object], fixture_id: str, tmp_path: Path
+) -> tuple[list[str], BaseException]:
+    """Replay this run's fixture as the replay principal, in this process (its logs go to caplog) and as
+    ``ddeflow -v replay``; and both with a wrong SCRAM password.  The commands' output, and the in-process error."""
+    into = stack.topic_prefix + "replay.scan."
+    replay = stack.settings(Stage.REPLAY, "SASL_SSL", tmp_path / "replay", **registry)
+    _, stats = await replay_in_process(replay, into, fixture=fixture_id)
+    assert stats.records_out > 0
+
+    env = stack.env(Stage.REPLAY, "SASL_SSL", tmp_path / "replay-cli", **registry)
+    args = ["--into", into + "cli.", "--fixture", fixture_id, "--from", "0"]
+    done = await replay_command(env, args, tmp_path / "replay-cli", verbose=True)
+    assert done.code == 0, done.stderr[-2000:]
+    assert "replayed" in done.stdout
+
+    wrong = "x" + stack.passwords["replay"]  # holds the real password: a leak of it would be found
+    refused_env = {**env, "KAFKA_SASL_PASSWORD": wrong}
+    refused = await replay_command(refused_env, args, tmp_path / "replay-refused", verbose=True)
+    assert refused.code == 2 and "ddeflow: error:" in refused.stderr and "SaslAuthenticationFailed" in refused.stderr
+
+    with pytest.raises(KafkaAuthError) as bad_scram:
+        await replay_in_process(
+            stack.settings(Stage.REPLAY, "SASL_SSL", tmp_path / "rw", KAFKA_SASL_PASSWORD=wrong), into
+        )
+    return [done.stdout, done.stderr, refused.stdout, refused.stderr], bad_scram.value
 
 
 def _registry_values(settings: Settings) -> dict[str, object]:

@@ -1,10 +1,12 @@
 """Each stage over SSL (client certificates) and SASL_SSL (SCRAM-SHA-512) as its own least-privilege principal:
-the simulator's feed through ``ingest live`` (ingest), the worker (processor) and ``tail`` (consumer); and the
-refusals, each one clear ``KafkaAuthError``, of what lies outside a principal's grant."""
+the simulator's feed through ``ingest live`` (ingest), the worker (processor), ``tail`` (consumer) and
+``ddeflow replay --into`` over a timestamp range (replay); and the refusals, each one clear ``KafkaAuthError``, of
+what lies outside a principal's grant."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from producers.live import LiveOptions
 from producers.stream_ingest import run_live
 from tests.producers.support import feed_settings, make_matches, simulator
 from tests.security.conftest import SecureStack, https_registry
+from tests.security.replaying import derived_under, of_fixture, replay_command, replay_in_process
 
 PROTOCOLS = ["SSL", "SASL_SSL"]
 
@@ -31,6 +34,7 @@ PROTOCOLS = ["SSL", "SASL_SSL"]
 async def test_each_stage_runs_as_its_own_principal(secure_stack: SecureStack, protocol: str, tmp_path: Path) -> None:
     seed = 31 + PROTOCOLS.index(protocol)  # each protocol's run its own fixture, on the shared topics
     [match] = make_matches(tmp_path / "data", tmp_path / "gen", sport="soccer", count=1, seed=seed, keep=15)
+    started_ms = int(time.time() * 1000)
     async with simulator(tmp_path / "data", time_scale=0.0015, go_live_s={match.fixture_id: 1.0}) as sim:
         ingest = feed_settings(secure_stack.settings(Stage.INGEST, protocol, tmp_path / "ingest"), sim)
         options = LiveOptions(sports=(Sport.SOCCER,), poll_interval_s=1.0, until_finished=True)
@@ -45,7 +49,36 @@ async def test_each_stage_runs_as_its_own_principal(secure_stack: SecureStack, p
         consumer = secure_stack.settings(Stage.CONSUMER, protocol, tmp_path / "consumer", **registry)
         events = consume(consumer, consumer.topic(topics.FIXTURE_EVENTS), from_beginning=True, until_idle_s=2.0)
         keys = {record.key async for record in events}
-    assert match.fixture_id.encode() in keys
+        assert match.fixture_id.encode() in keys
+
+        # The replay principal re-derives this run's fixture, over a range of time, into its own area.
+        into = f"{secure_stack.topic_prefix}replay.{protocol.lower()}."
+        env = secure_stack.env(Stage.REPLAY, protocol, tmp_path / "replay", **registry)
+        until_ms = int(time.time() * 1000)
+        args = ["--into", into, "--fixture", match.fixture_id, "--from", str(started_ms), "--to", str(until_ms)]
+        finished = await replay_command(env, args, tmp_path / "replay")
+    assert finished.code == 0, finished.stderr[-2000:]
+    replayed = {name: by_key for name, by_key in (await derived_under(secure_stack, into)).items() if by_key}
+    live = of_fixture(await derived_under(secure_stack, secure_stack.topic_prefix), match.fixture_id)
+    assert topics.FIXTURE_EVENTS in live and topics.derived_actions(Sport.SOCCER) in live
+    assert replayed == live  # this fixture's records, and nothing else
+
+
+@pytest.mark.parametrize(
+    ("stage", "area"),
+    [(Stage.PROCESSOR, "replay.denied."), (Stage.REPLAY, "elsewhere.")],
+    ids=["processor-principal", "outside-the-replay-area"],
+)
+async def test_a_replay_outside_its_grant_is_refused(
+    secure_stack: SecureStack, stage: Stage, area: str, tmp_path: Path
+) -> None:
+    """The processor may read the raw topics but create nothing; the replay principal may create topics only in
+    its own area: either way the replay ends at its first topic with one clear, final ``KafkaAuthError``."""
+    settings = secure_stack.settings(stage, "SASL_SSL", tmp_path)
+    into = secure_stack.topic_prefix + area
+    with pytest.raises(KafkaAuthError, match="ACLs do not let this principal create") as raised:
+        await replay_in_process(settings, into, start="0", end="1")
+    assert into + topics.FIXTURE_EVENTS in str(raised.value) and not raised.value.retriable
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
