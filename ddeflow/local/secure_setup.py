@@ -39,6 +39,13 @@ def prepare(layout: StackLayout, formatted: bool) -> SecureFiles:
             f"the stack in {layout.root} was first started without --secure, so it has no SCRAM users; "
             "use another DDEFLOW_HOME for the secure stack"
         )
+    if files.credentials.is_file():
+        missing = [principal for principal in PRINCIPALS if principal not in passwords(files)]
+        if missing:
+            raise ConfigError(
+                f"the secure stack in {layout.root} was made before the principal(s) {', '.join(missing)} existed, "
+                "so it has no user or certificate for them; use another DDEFLOW_HOME for the secure stack"
+            )
     if not files.ca.is_file():
         authority = certs.make_authority(files.root)
         broker = certs.issue(authority, files.root / "broker", "broker", hosts=(SECURE_HOST,))

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dde.sports import Sport
 from ddeflow import acls, topics
 from ddeflow.acls import Acl, Stage
-from ddeflow.local import certs
+from ddeflow.errors import ConfigError
+from ddeflow.local import certs, secure_setup
+from ddeflow.local.layout import StackLayout
 from ddeflow.topics import TopicLayout
 from processors.replay import into_target
 
@@ -141,3 +146,15 @@ def test_the_readme_table_is_the_computed_set() -> None:
     }
     computed = {row for stage in Stage for row in acls.table(acls.stage_acls(stage, stage.value))}
     assert documented == computed
+
+
+def test_a_secure_stack_made_before_a_principal_existed_is_refused(tmp_path: Path) -> None:
+    layout = StackLayout(tmp_path)
+    files = layout.secure_files
+    files.root.mkdir(parents=True)
+    older = {p: "pw" for p in secure_setup.PRINCIPALS if p != Stage.REPLAY.value}
+    files.credentials.write_text(json.dumps(older), encoding="utf-8")
+    with pytest.raises(ConfigError, match="before the principal\\(s\\) replay existed"):
+        secure_setup.prepare(layout, formatted=True)
+    files.credentials.write_text(json.dumps(older | {Stage.REPLAY.value: "pw"}), encoding="utf-8")
+    assert secure_setup.prepare(layout, formatted=True) == files
