@@ -21,7 +21,7 @@ from ddeflow.topics import TopicLayout, TopicSpec, all_topics
 # Error code 36: the topic exists already; anything else is a real failure.
 _TOPIC_EXISTS = TopicAlreadyExistsError.errno
 _TOPIC_AUTHORIZATION_FAILED = 29
-_AUTHORIZATION_FAILED = (_TOPIC_AUTHORIZATION_FAILED, 31)  # topic; cluster
+_CLUSTER_AUTHORIZATION_FAILED = 31
 
 
 def replication_for(brokers: int) -> int:
@@ -67,7 +67,9 @@ async def ensure_topics(
             ]
         )
         errors = _topic_errors(response)
-        refused = [name for name, code, _ in errors if code in _AUTHORIZATION_FAILED]
+        refused = [
+            name for name, code, _ in errors if code in (_TOPIC_AUTHORIZATION_FAILED, _CLUSTER_AUTHORIZATION_FAILED)
+        ]
         if refused:
             raise KafkaAuthError(
                 f"the ACLs do not let this principal create {', '.join(refused)} (TopicAuthorizationFailed)"
