@@ -1,8 +1,8 @@
-"""No secret leaks: ingest, process, tail and replay run at DEBUG over SASL_SSL with a known token, SCRAM passwords
-and a registry password, through their failure paths too (a refused token, a wrong SCRAM password for tail and for
-replay, a refused ACL, wrong registry credentials).  Replay runs both in this process and as ``ddeflow -v replay``.
-Then every log line, every exception text, the replay command's output, every record (key, value, headers) of every
-topic of the secure cluster and every file the run wrote is scanned for the secrets."""
+"""No secret leaks: ingest, process, tail and replay (``ddeflow -v replay``) run at DEBUG over SASL_SSL with a known
+token, SCRAM passwords and a registry password, through their failure paths too (a refused token, a wrong SCRAM
+password for tail and for replay, the latter as a command and in this process, a refused ACL, wrong registry
+credentials).  Then every log line, every exception text, the replay command's output, every record (key, value,
+headers) of every topic of the secure cluster and every file the run wrote is scanned for the secrets."""
 
 from __future__ import annotations
 
@@ -190,28 +190,23 @@ async def _failure_paths(stack: SecureStack, consumer: Settings, tmp_path: Path)
 async def _replays(
     stack: SecureStack, registry: dict[str, object], fixture_id: str, tmp_path: Path
 ) -> tuple[list[str], BaseException]:
-    """Replay this run's fixture as the replay principal, in this process (its logs go to caplog) and as
-    ``ddeflow -v replay``; and both with a wrong SCRAM password.  The commands' output, and the in-process error."""
+    """``ddeflow -v replay`` of this run's fixture as the replay principal, and again with a wrong SCRAM password,
+    also in this process (its logs go to caplog).  The commands' output, and the in-process error."""
     into = stack.topic_prefix + "replay.scan."
-    replay = stack.settings(Stage.REPLAY, "SASL_SSL", tmp_path / "replay", **registry)
-    _, stats = await replay_in_process(replay, into, fixture=fixture_id)
-    assert stats.records_out > 0
-
-    env = stack.env(Stage.REPLAY, "SASL_SSL", tmp_path / "replay-cli", **registry)
-    args = ["--into", into + "cli.", "--fixture", fixture_id, "--from", "0"]
-    done = await replay_command(env, args, tmp_path / "replay-cli", verbose=True)
+    env = stack.env(Stage.REPLAY, "SASL_SSL", tmp_path / "replay", **registry)
+    args = ["--into", into, "--fixture", fixture_id, "--from", "0"]
+    done = await replay_command(env, args, tmp_path / "replay", verbose=True)
     assert done.code == 0, done.stderr[-2000:]
-    assert "replayed" in done.stdout
+    assert "replayed" in done.stdout and "DEBUG" in done.stderr
 
     wrong = "x" + stack.passwords["replay"]  # holds the real password: a leak of it would be found
     refused_env = {**env, "KAFKA_SASL_PASSWORD": wrong}
     refused = await replay_command(refused_env, args, tmp_path / "replay-refused", verbose=True)
     assert refused.code == 2 and "ddeflow: error:" in refused.stderr and "SaslAuthenticationFailed" in refused.stderr
 
+    wrong_settings = stack.settings(Stage.REPLAY, "SASL_SSL", tmp_path / "rw", KAFKA_SASL_PASSWORD=wrong)
     with pytest.raises(KafkaAuthError) as bad_scram:
-        await replay_in_process(
-            stack.settings(Stage.REPLAY, "SASL_SSL", tmp_path / "rw", KAFKA_SASL_PASSWORD=wrong), into
-        )
+        await replay_in_process(wrong_settings, into, fixture=fixture_id)
     return [done.stdout, done.stderr, refused.stdout, refused.stderr], bad_scram.value
 
 
