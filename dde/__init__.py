@@ -1,15 +1,15 @@
 """The DDE feed's data model: packets, enumerations and parsing.  Pure: no I/O.
 
-Everything a producer or processor needs is importable from here; ``dde.parse``
+Everything a producer or processor needs is importable from here; ``ddeflow.dde.parse``
 documents the wire format.
 """
 
-from dde.actions import ActionPacket, FixtureAction, FixtureSummary, Period, WebsocketInfo
-from dde.enums import ClockState, CollectionStatus, FixtureStatus, FixtureType, PeriodType, SendType
-from dde.fixtures import Fixture
-from dde.heartbeat import Heartbeat
-from dde.jsonvalue import JsonObject, JsonValue, thaw_json
-from dde.parse import (
+from ddeflow.dde.actions import ActionPacket, FixtureAction, FixtureSummary, Period, WebsocketInfo
+from ddeflow.dde.enums import ClockState, CollectionStatus, FixtureStatus, FixtureType, PeriodType, SendType
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.dde.heartbeat import Heartbeat
+from ddeflow.dde.jsonvalue import JsonObject, JsonValue, thaw_json
+from ddeflow.dde.parse import (
     MAX_BODY_BYTES,
     MAX_FRAME_BYTES,
     classify_frame,
@@ -20,9 +20,9 @@ from dde.parse import (
     parse_fixtures_json,
     parse_statistics_packet,
 )
-from dde.refs import PlayerRef, TeamRef
-from dde.sports import Sport
-from dde.statistics import (
+from ddeflow.dde.refs import PlayerRef, TeamRef
+from ddeflow.dde.sports import Sport
+from ddeflow.dde.statistics import (
     ActionAggregate,
     AdvancedSportStatistics,
     AverageShotTimes,

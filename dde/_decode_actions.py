@@ -1,11 +1,11 @@
-"""Decoded JSON to ``ActionPacket``.  Private: use ``dde.parse``, which documents the wire format."""
+"""Decoded JSON to ``ActionPacket``.  Private: use ``ddeflow.dde.parse``, which documents the wire format."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
-from dde._fields import (
+from ddeflow.dde._fields import (
     MISSING_FIELD,
     FieldError,
     each,
@@ -25,9 +25,9 @@ from dde._fields import (
     req_timestamp,
     str_tuple,
 )
-from dde.actions import ActionPacket, FixtureAction, FixtureSummary, Period, WebsocketInfo
-from dde.enums import ClockState, CollectionStatus, FixtureStatus, PeriodType, SendType
-from dde.refs import PlayerRef, TeamRef
+from ddeflow.dde.actions import ActionPacket, FixtureAction, FixtureSummary, Period, WebsocketInfo
+from ddeflow.dde.enums import ClockState, CollectionStatus, FixtureStatus, PeriodType, SendType
+from ddeflow.dde.refs import PlayerRef, TeamRef
 
 
 def decode_action_packet(obj: dict[str, Any]) -> ActionPacket:

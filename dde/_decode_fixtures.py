@@ -1,13 +1,13 @@
-"""Decoded JSON to ``Fixture``.  Private: use ``dde.parse``, which documents the wire format."""
+"""Decoded JSON to ``Fixture``.  Private: use ``ddeflow.dde.parse``, which documents the wire format."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dde._decode_actions import decode_team
-from dde._fields import each, opt_json_object, opt_str, opt_timestamp, req_str
-from dde.enums import CollectionStatus, FixtureStatus, FixtureType
-from dde.fixtures import Fixture
+from ddeflow.dde._decode_actions import decode_team
+from ddeflow.dde._fields import each, opt_json_object, opt_str, opt_timestamp, req_str
+from ddeflow.dde.enums import CollectionStatus, FixtureStatus, FixtureType
+from ddeflow.dde.fixtures import Fixture
 
 
 def decode_fixture(obj: dict[str, Any]) -> Fixture:

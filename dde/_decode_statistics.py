@@ -1,12 +1,12 @@
-"""Decoded JSON to ``StatisticsPacket``.  Private: use ``dde.parse``, which documents the wire format."""
+"""Decoded JSON to ``StatisticsPacket``.  Private: use ``ddeflow.dde.parse``, which documents the wire format."""
 
 from __future__ import annotations
 
 from types import MappingProxyType
 from typing import Any, Final
 
-from dde._decode_actions import decode_player, decode_team
-from dde._fields import (
+from ddeflow.dde._decode_actions import decode_player, decode_team
+from ddeflow.dde._fields import (
     FieldError,
     duration_s,
     each,
@@ -23,9 +23,9 @@ from dde._fields import (
     req_timestamp,
     wrong_type,
 )
-from dde.enums import PeriodType
-from dde.jsonvalue import freeze_json_object
-from dde.statistics import (
+from ddeflow.dde.enums import PeriodType
+from ddeflow.dde.jsonvalue import freeze_json_object
+from ddeflow.dde.statistics import (
     ActionAggregate,
     AdvancedSportStatistics,
     AverageShotTimes,

@@ -3,7 +3,7 @@
 Private to ``dde``.  A reader raises ``FieldError`` naming the key it read;
 builders of enclosing objects add their own key or array index as the error
 passes through them (``FieldError.within``), so the path costs nothing unless
-something is wrong.  ``dde.parse`` turns it into a ``PacketError`` with the raw
+something is wrong.  ``ddeflow.dde.parse`` turns it into a ``PacketError`` with the raw
 bytes.
 
 Rules shared by every reader:
@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final, TypeVar
 
-from dde.jsonvalue import JsonObject, freeze_json_object
+from ddeflow.dde.jsonvalue import JsonObject, freeze_json_object
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """Action packets: one version of one match action plus the fixture's summary after it.
 
-These are the models only; ``dde.parse`` builds them from the wire format it
+These are the models only; ``ddeflow.dde.parse`` builds them from the wire format it
 documents.  Field names are the wire names in snake_case, except where an
 enumeration needs both the enum and the text as sent (``status`` and
 ``status_raw``).
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dde.enums import ClockState, CollectionStatus, FixtureStatus, PeriodType, SendType
-from dde.jsonvalue import JsonObject
-from dde.refs import PlayerRef, TeamRef
+from ddeflow.dde.enums import ClockState, CollectionStatus, FixtureStatus, PeriodType, SendType
+from ddeflow.dde.jsonvalue import JsonObject
+from ddeflow.dde.refs import PlayerRef, TeamRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

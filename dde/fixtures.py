@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dde.enums import CollectionStatus, FixtureStatus, FixtureType
-from dde.jsonvalue import JsonObject
-from dde.refs import TeamRef
+from ddeflow.dde.enums import CollectionStatus, FixtureStatus, FixtureType
+from ddeflow.dde.jsonvalue import JsonObject
+from ddeflow.dde.refs import TeamRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -137,15 +137,15 @@ from typing import Any, Final, NoReturn, TypeVar
 
 import msgspec
 
-from dde._decode_actions import decode_action_packet
-from dde._decode_fixtures import decode_fixture
-from dde._decode_statistics import decode_statistics_packet
-from dde._fields import BAD_VALUE, FieldError, describe
-from dde.actions import ActionPacket
-from dde.errors import PacketError
-from dde.fixtures import Fixture
-from dde.heartbeat import Heartbeat
-from dde.statistics import StatisticsPacket
+from ddeflow.dde._decode_actions import decode_action_packet
+from ddeflow.dde._decode_fixtures import decode_fixture
+from ddeflow.dde._decode_statistics import decode_statistics_packet
+from ddeflow.dde._fields import BAD_VALUE, FieldError, describe
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.errors import PacketError
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.dde.heartbeat import Heartbeat
+from ddeflow.dde.statistics import StatisticsPacket
 
 T = TypeVar("T")
 

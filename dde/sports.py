@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from dde.errors import UnknownSportError
+from ddeflow.dde.errors import UnknownSportError
 
 
 class Sport(StrEnum):

@@ -4,7 +4,7 @@ Each packet appears to be a full snapshot, not a change.  The envelope and the
 action aggregates are common to all sports; the advanced statistics are
 sport-specific: snooker's blocks (breaks, remaining balls, shot times) are
 modelled in full, any other block is kept as sent in
-``AdvancedSportStatistics.other``.  ``dde.parse`` documents the wire format.
+``AdvancedSportStatistics.other``.  ``ddeflow.dde.parse`` documents the wire format.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from dde.enums import PeriodType
-from dde.jsonvalue import JsonObject, empty_json_object
-from dde.refs import PlayerRef, TeamRef
+from ddeflow.dde.enums import PeriodType
+from ddeflow.dde.jsonvalue import JsonObject, empty_json_object
+from ddeflow.dde.refs import PlayerRef, TeamRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

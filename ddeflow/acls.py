@@ -3,7 +3,7 @@
 Four stages, each with a principal of its own:
 
 - **ingest** (the producers) writes the raw topics and the dead letters, and reads the raw topics back:
-  a producer resumes a stream from what its topic already holds (``producers.topic_scan``).
+  a producer resumes a stream from what its topic already holds (``ddeflow.producers.topic_scan``).
 - **processor** (the worker) reads the raw topics, writes the derived topics and the dead letters, owns its
   state changelog, its consumer group and its transactional ids (``<group>-p<partition>``), and reads the
   topics' configs to check their layout.
@@ -11,9 +11,9 @@ Four stages, each with a principal of its own:
 - **replay** (``ddeflow replay --into P``) reads the raw topics, and owns an area of topic names, ``<prefix>replay.``
   unless told otherwise: every ``--into`` that starts with it.  In the area it creates its derived topics, its
   changelog and its plan topic, writes and reads them back (the changelog and the plan, at a restart), and owns the
-  group (offsets only) and the transactional ids of each replay (``processors.replay``).  Nothing outside the area:
-  it may not write the live derived topics, nor use the worker's group or transactional ids.  ``--rebuild`` deletes
-  and recreates the live derived topics: an administrator's job, granted to no stage.
+  group (offsets only) and the transactional ids of each replay (``ddeflow.processors.replay``).  Nothing outside the
+  area: it may not write the live derived topics, nor use the worker's group or transactional ids.  ``--rebuild``
+  deletes and recreates the live derived topics: an administrator's job, granted to no stage.
 
 The deployment's topics are created by an administrator (``ddeflow topics create``) before the stages run: only the
 replay creates topics, and only in its own area.

@@ -20,11 +20,11 @@ from ddeflow.errors import DdeflowError
 # Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "ddeflow.local.command",
-    "simulator.generator.command",
-    "simulator.server.command",
-    "producers.command",
-    "processors.command",
-    "processors.replay_command",
+    "ddeflow.simulator.generator.command",
+    "ddeflow.simulator.server.command",
+    "ddeflow.producers.command",
+    "ddeflow.processors.command",
+    "ddeflow.processors.replay_command",
     "ddeflow.schemas_command",
     "ddeflow.topics_command",
     "ddeflow.acl_command",

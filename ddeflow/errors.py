@@ -9,16 +9,16 @@ Messages never contain credentials: anything that could carry a token is
 redacted before it is put into an error.
 
 The root, the configuration errors and ``PacketError`` are defined in the
-domain package (``dde.errors``), which imports nothing else of ours, and are
+domain package (``ddeflow.dde.errors``), which imports nothing else of ours, and are
 re-exported here: import every error from this module.
 """
 
 from __future__ import annotations
 
-from dde.errors import ConfigError as ConfigError
-from dde.errors import DdeflowError as DdeflowError
-from dde.errors import PacketError as PacketError
-from dde.errors import UnknownSportError as UnknownSportError
+from ddeflow.dde.errors import ConfigError as ConfigError
+from ddeflow.dde.errors import DdeflowError as DdeflowError
+from ddeflow.dde.errors import PacketError as PacketError
+from ddeflow.dde.errors import UnknownSportError as UnknownSportError
 
 # --- local infrastructure (``ddeflow local``) ---------------------------------------
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from ddeflow import schemas
+from ddeflow import topic_schemas
 from ddeflow.config import Settings
 from ddeflow.endpoints import registry_auth, registry_verify, resolve
 from ddeflow.registry import SchemaRegistry
@@ -34,7 +34,7 @@ def _registry(settings: Settings) -> SchemaRegistry:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         async with _registry(settings) as registry:
-            results = await schemas.check(registry, settings.topic_prefix)
+            results = await topic_schemas.check(registry, settings.topic_prefix)
         for result in results:
             print(f"{result.subject}: {result.verdict} ({result.schema_name}.avsc)")
         return 1 if any(r.verdict == "INCOMPATIBLE" for r in results) else 0
@@ -45,7 +45,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 def _register(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         async with _registry(settings) as registry:
-            ids = await schemas.register_all(registry, settings.topic_prefix)
+            ids = await topic_schemas.register_all(registry, settings.topic_prefix)
         for subject, schema_id in ids.items():
             print(f"{subject}: id {schema_id}")
         return 0

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError as AIOKafkaError
 
-from ddeflow import decode, schemas
+from ddeflow import decode, topic_schemas
 from ddeflow.admin import check_topic_readable
 from ddeflow.avro import AvroCodec
 from ddeflow.client_errors import kafka_error
@@ -94,7 +94,7 @@ async def consume(
 async def tail(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     topic = settings.topic(args.topic)
     kind = decode.kind_of(topic, settings.topic_prefix)
-    by_topic = {b.topic: b.schema_name for b in schemas.bindings(settings.topic_prefix)}
+    by_topic = {b.topic: b.schema_name for b in topic_schemas.bindings(settings.topic_prefix)}
     columns = decode.TABLE_COLUMNS.get(kind if kind != decode.AVRO else by_topic.get(topic, ""), ["offset", "key"])
     endpoints = resolve(settings)
     rows: list[list[str]] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 
 RAW_PARTITIONS = 6
 DERIVED_PARTITIONS = 6

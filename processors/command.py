@@ -7,8 +7,8 @@ import asyncio
 from typing import Any
 
 from ddeflow.config import Settings
+from ddeflow.processors.worker import run_worker
 from ddeflow.signals import stop_on_signals
-from processors.worker import run_worker
 
 
 def register(sub: Any) -> None:

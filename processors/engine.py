@@ -28,8 +28,8 @@ from ddeflow.client_errors import translate
 from ddeflow.errors import BrokerError, ConfigError, DdeflowError, KafkaAuthError
 from ddeflow.outage import Outage
 from ddeflow.partitioning import default_partitioner
-from processors.store import PartitionStore
-from processors.transform import RawRecord, Transformer
+from ddeflow.processors.store import PartitionStore
+from ddeflow.processors.transform import RawRecord, Transformer
 
 log = logging.getLogger("ddeflow.processors")
 

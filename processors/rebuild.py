@@ -26,12 +26,12 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
 from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.kafka_connect import explaining
+from ddeflow.processors.engine import until_done
+from ddeflow.processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
+from ddeflow.processors.replay_range import Plan, Request
+from ddeflow.processors.transform import Transformer, retention_policy
+from ddeflow.processors.worker import changelog_topic, group_id, prepare
 from ddeflow.registry import SchemaRegistry
-from processors.engine import until_done
-from processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
-from processors.replay_range import Plan, Request
-from processors.transform import Transformer, retention_policy
-from processors.worker import changelog_topic, group_id, prepare
 
 DELETION_TIMEOUT_S = 60.0
 

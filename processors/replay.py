@@ -9,7 +9,7 @@ Where a replay keeps what it needs to survive a crash, all under the target pref
 - the consumer group ``P ddeflow-replay`` (offsets only: the replay assigns partitions itself, the group
   never has members) and the transactional ids ``P ddeflow-replay-p<n>``: per partition number, the
   derived records, the state changes and the input offsets are committed in one transaction
-  (``processors.engine.transact``), so a replay SIGKILLed and started again continues where its last
+  (``ddeflow.processors.engine.transact``), so a replay SIGKILLed and started again continues where its last
   commit left it, and ends with the output of an uninterrupted one.
 
 ``--rebuild`` uses the live worker's own group, transactional ids and changelog under the main prefix, after
@@ -30,18 +30,18 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from ddeflow import schemas, topics
+from ddeflow import topic_schemas, topics
 from ddeflow.admin import describe_topics, ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
 from ddeflow.errors import ConfigError
 from ddeflow.kafka_connect import explaining
+from ddeflow.processors.engine import Use, lane_producer, restore_store, transact, until_done
+from ddeflow.processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
+from ddeflow.processors.store import PartitionStore
+from ddeflow.processors.transform import RawRecord, Transformer, retention_policy
 from ddeflow.registry import SchemaRegistry
-from processors.engine import Use, lane_producer, restore_store, transact, until_done
-from processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
-from processors.store import PartitionStore
-from processors.transform import RawRecord, Transformer, retention_policy
 
 log = logging.getLogger("ddeflow.replay")
 
@@ -195,8 +195,8 @@ async def prepare_target(
         replication=layout.replication,
     )
     codec = AvroCodec(registry)
-    ids = await schemas.register_all(registry, target.prefix)
-    for binding in schemas.bindings(target.prefix):
+    ids = await topic_schemas.register_all(registry, target.prefix)
+    for binding in topic_schemas.bindings(target.prefix):
         codec.use(binding.subject, ids[binding.subject], binding.schema)
     return codec
 

@@ -12,10 +12,10 @@ from typing import Any
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import ConfigError
+from ddeflow.processors.rebuild import run_rebuild, what_it_does
+from ddeflow.processors.replay import Progress, ReplayStats, fixed_plan, into_target, resolve_plan, run_replay
+from ddeflow.processors.replay_range import Plan, Request, describe, make_filters, parse_bound
 from ddeflow.signals import stop_on_signals
-from processors.rebuild import run_rebuild, what_it_does
-from processors.replay import Progress, ReplayStats, fixed_plan, into_target, resolve_plan, run_replay
-from processors.replay_range import Plan, Request, describe, make_filters, parse_bound
 
 PLAIN_PROGRESS_EVERY_S = 5.0
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from dde.sports import Sport
 from ddeflow import topics
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import ConfigError
 
 EPOCH_MS_FLOOR = 100_000_000_000

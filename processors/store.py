@@ -23,7 +23,7 @@ overlay entry of None); ``commit`` folds them into the committed view after
 Kafka committed the transaction, and ``discard`` drops them after an abort, so
 the in-memory view never holds anything the changelog does not.
 
-For removal (``processors.core.retention``) the store keeps two indexes over
+For removal (``ddeflow.processors.core.retention``) the store keeps two indexes over
 that view: fixtureId → the actionIds stored for it, and per input topic two
 heaps of markers ordered by ``finished_at_ms`` (those due for removal, those
 removed), so finding what is due costs a heap pop, not a scan.  Both are built
@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from processors.core import ActionState, FixtureState, MarkedStream, Marker, StatisticsState, StreamTime
+from ddeflow.processors.core import ActionState, FixtureState, MarkedStream, Marker, StatisticsState, StreamTime
 
 State: TypeAlias = FixtureState | ActionState | StatisticsState | Marker | StreamTime
 

@@ -13,7 +13,7 @@ moves up to the record's timestamp and the state of streams over for longer
 than the grace period is removed, leaving a marker; a record of a removed
 stream is counted (``actions.late_for_removed_fixture``,
 ``statistics.late_for_removed_fixture``) and dropped.  The rule, and why it
-makes replays equal live runs, is in ``processors.core.retention``.
+makes replays equal live runs, is in ``ddeflow.processors.core.retention``.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from dde import ActionPacket, Sport, StatisticsPacket, parse_action_packet, parse_statistics_packet
 from ddeflow import topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
+from ddeflow.dde import ActionPacket, Sport, StatisticsPacket, parse_action_packet, parse_statistics_packet
 from ddeflow.dlq import dead_letter
 from ddeflow.errors import PacketError
-from processors.core import (
+from ddeflow.processors.core import (
     Disposition,
     MarkedStream,
     Marker,
@@ -39,7 +39,7 @@ from processors.core import (
     apply_statistics_packet,
     fixture_is_over,
 )
-from processors.store import (
+from ddeflow.processors.store import (
     PartitionStore,
     action_key,
     fixture_key,

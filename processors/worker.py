@@ -53,7 +53,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
-from ddeflow import schemas, topics
+from ddeflow import topic_schemas, topics
 from ddeflow.admin import ensure_topics, layout_findings
 from ddeflow.avro import AvroCodec
 from ddeflow.backoff import backoff_delays
@@ -62,10 +62,10 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, registry_verify, resolve
 from ddeflow.errors import ConfigError, DdeflowError
 from ddeflow.outage import Outage
+from ddeflow.processors.engine import RECOVERY_BACKOFF, fatal, lane_producer, pause, restore_store, transact, until_done
+from ddeflow.processors.store import PartitionStore
+from ddeflow.processors.transform import Transformer, retention_policy
 from ddeflow.registry import SchemaRegistry
-from processors.engine import RECOVERY_BACKOFF, fatal, lane_producer, pause, restore_store, transact, until_done
-from processors.store import PartitionStore
-from processors.transform import Transformer, retention_policy
 
 log = logging.getLogger("ddeflow.processors")
 
@@ -342,8 +342,8 @@ async def prepare(settings: Settings, registry: SchemaRegistry) -> AvroCodec:
     options = kafka_options(settings, endpoints)
     await _check_topics(settings, options)
     codec = AvroCodec(registry)
-    ids = await schemas.register_all(registry, settings.topic_prefix)
-    for binding in schemas.bindings(settings.topic_prefix):
+    ids = await topic_schemas.register_all(registry, settings.topic_prefix)
+    for binding in topic_schemas.bindings(settings.topic_prefix):
         codec.use(binding.subject, ids[binding.subject], binding.schema)
     return codec
 

@@ -1,10 +1,10 @@
 """Producers: the feed's frames into per-sport raw Kafka topics, byte for byte.
 
-Commands (``producers.command``, options and wiring only): ``ddeflow ingest ws`` (one
+Commands (``ddeflow.producers.command``, options and wiring only): ``ddeflow ingest ws`` (one
 fixture's streams), ``ingest live`` (every live fixture, discovered and healed through
 REST), ``ingest rest`` and ``ingest file`` (whole bodies); the same as calls in
 ``stream_ingest`` (ws, live) and ``one_shot`` (rest, file).  The raw record format is
-documented in ``producers.raw_records``.
+documented in ``ddeflow.producers.raw_records``.
 
 Pure policy, importable without asyncio, websockets, httpx or aiokafka:
 

@@ -19,17 +19,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.dlq import dead_letter
 from ddeflow.errors import PacketError
+from ddeflow.producers.batch_plan import Accepted, BatchPlan, Rejected, plan_batch
+from ddeflow.producers.json_split import split_input
+from ddeflow.producers.raw_records import Source, Stream, element_record, raw_topic
+from ddeflow.producers.raw_sink import RawSink
+from ddeflow.producers.reconcile import reconcile
+from ddeflow.producers.rest_client import FeedRest
+from ddeflow.producers.topic_scan import TopicScanner
 from ddeflow.topics import DLQ
-from producers.batch_plan import Accepted, BatchPlan, Rejected, plan_batch
-from producers.json_split import split_input
-from producers.raw_records import Source, Stream, element_record, raw_topic
-from producers.raw_sink import RawSink
-from producers.reconcile import reconcile
-from producers.rest_client import FeedRest
-from producers.topic_scan import TopicScanner
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What to publish from a REST body or a file, in which order, and what to dead-letter.  Pure.
 
-Each piece (see ``json_split``) is classified with ``dde.classify_frame``:
+Each piece (see ``json_split``) is classified with ``ddeflow.dde.classify_frame``:
 
 - an action packet goes to the sport's actions topic, a statistics packet to its
   statistics topic (``expect`` limits this: REST ``/actions`` bodies hold action
@@ -21,12 +21,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dde.actions import ActionPacket
-from dde.parse import MALFORMED_JSON, NOT_A_PACKET, classify_frame
-from dde.statistics import StatisticsPacket
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.parse import MALFORMED_JSON, NOT_A_PACKET, classify_frame
+from ddeflow.dde.statistics import StatisticsPacket
 from ddeflow.errors import PacketError
-from producers.json_split import Piece
-from producers.raw_records import Stream
+from ddeflow.producers.json_split import Piece
+from ddeflow.producers.raw_records import Stream
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """``ddeflow ingest ws|live|rest|file``: the producers' command line.
 
-Only options and wiring: the ingests themselves are calls in ``producers.stream_ingest`` (ws, live) and
-``producers.one_shot`` (rest, file).
+Only options and wiring: the ingests themselves are calls in ``ddeflow.producers.stream_ingest`` (ws, live) and
+``ddeflow.producers.one_shot`` (rest, file).
 
 The token comes from ``DDE_AUTH_TOKEN`` or ``DDE_AUTH_TOKEN_FILE`` only (never an
 argument); hosts from ``DDE_STREAMS_URL`` / ``DDE_API_URL``; Kafka from the usual
@@ -9,7 +9,7 @@ settings.  Exit codes: 0 done; 1 finished but something went to ``dde.dlq`` or a
 stream ended without its finished packet; 2 an error (from ``ddeflow.cli``);
 130 interrupted (after flushing what was received).
 
-Kafka outages: ``ws`` and ``live`` wait them out (``producers.raw_sink``).  The
+Kafka outages: ``ws`` and ``live`` wait them out (``ddeflow.producers.raw_sink``).  The
 one-shot ``rest`` and ``file`` do not: an outage longer than the producer's own
 retries ends them with a retriable error saying that part of the input may be
 in the topics and that running the same command again is safe (re-deliveries
@@ -27,19 +27,19 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
+from ddeflow.producers.batch_ingest import BatchOutcome
+from ddeflow.producers.live import DEFAULT_HEAL_LOOKBACK_S, LiveOptions
+from ddeflow.producers.one_shot import SAFE_AGAIN, ingest_file, ingest_rest
+from ddeflow.producers.outage import DEFAULT_MAX_BUFFERED_BYTES, OutagePolicy
+from ddeflow.producers.raw_records import Stream
+from ddeflow.producers.stream_ingest import ingest_ws, run_live
+from ddeflow.producers.ws_stream import StreamOptions
 from ddeflow.signals import stop_on_signals
-from producers.batch_ingest import BatchOutcome
-from producers.live import DEFAULT_HEAL_LOOKBACK_S, LiveOptions
-from producers.one_shot import SAFE_AGAIN, ingest_file, ingest_rest
-from producers.outage import DEFAULT_MAX_BUFFERED_BYTES, OutagePolicy
-from producers.raw_records import Stream
-from producers.stream_ingest import ingest_ws, run_live
-from producers.ws_stream import StreamOptions
 
-log = logging.getLogger("producers")
+log = logging.getLogger("ddeflow.producers")
 
 _STREAM_CHOICES = {"actions": (Stream.ACTIONS,), "statistics": (Stream.STATISTICS,), "both": tuple(Stream)}
 _INTERRUPTED = 130

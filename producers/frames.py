@@ -1,6 +1,6 @@
 """What a websocket frame is to a producer: data to write, a heartbeat, or the feed saying no.  Pure.
 
-``dde.classify_frame`` decides data versus heartbeat.  A frame that looks like a
+``ddeflow.dde.classify_frame`` decides data versus heartbeat.  A frame that looks like a
 packet but does not parse is still data: the feed served it in an event's place,
 so it is written (and counted) like any other; whether it ends the stream is
 read leniently from its ``finished`` flags when its JSON can be read at all.
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from dde.actions import ActionPacket
-from dde.heartbeat import Heartbeat
-from dde.parse import classify_frame
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.heartbeat import Heartbeat
+from ddeflow.dde.parse import classify_frame
 from ddeflow.errors import PacketError
-from producers.failures import error_frame
+from ddeflow.producers.failures import error_frame
 
 
 class FrameKind(StrEnum):

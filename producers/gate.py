@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from producers.pacer import Pacer
+from ddeflow.producers.pacer import Pacer
 
 
 class Gate:

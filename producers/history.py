@@ -4,7 +4,7 @@ A restarted producer needs the fixture's latest records (to resume at one past
 the highest ``stream-position`` and to recognise re-deliveries) and, for REST
 reconciliation, the ``fixtureSeqNum`` of every packet held.  The fixture's
 records sit in one partition among other fixtures' records, newest last, so the
-scanner (``producers.topic_scan``) reads windows ``[lo, hi)`` backwards from the
+scanner (``ddeflow.producers.topic_scan``) reads windows ``[lo, hi)`` backwards from the
 end, each ``growth`` times larger than the last, and stops when the history has
 ``need`` positioned records or the scan reaches its lower bound (the offset of
 the oldest time worth looking at).  Only at the lower bound is the history
@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from producers.frames import action_seq, finished_hint
-from producers.raw_records import RawHeaders, Source
+from ddeflow.producers.frames import action_seq, finished_hint
+from ddeflow.producers.raw_records import RawHeaders, Source
 
 
 @dataclass(frozen=True, slots=True)

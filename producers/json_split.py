@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from dde.parse import MALFORMED_JSON
+from ddeflow.dde.parse import MALFORMED_JSON
 from ddeflow.errors import PacketError
 
 _WHITESPACE: Final = " \t\n\r"

@@ -12,7 +12,7 @@ Restarts lose nothing: alongside the first poll, the raw topics' records of the
 last ``heal_lookback_s`` (``--heal-lookback-h``, default 6 h, by record
 timestamp) are read once, forwards from ``offsets_for_times`` (so the cost is
 that window, not the topic), to find fixtures whose streams hold records but no
-``finished`` packet (``producers.open_streams``).  Each is checked with one
+``finished`` packet (``ddeflow.producers.open_streams``).  Each is checked with one
 ``GET /fixtures/{id}``; one that is over (it finished, or was called off, while
 no ``ingest live`` ran) is run like any fixture: its streams resume from the
 topic (with ``speed=fast``, the feed's replay of an ended match) and its
@@ -43,10 +43,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from dde.enums import FixtureStatus
-from dde.fixtures import Fixture
-from dde.sports import Sport
 from ddeflow.backoff import backoff_delays
+from ddeflow.dde.enums import FixtureStatus
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import (
     BrokerError,
     BrokerUnavailableError,
@@ -57,17 +57,17 @@ from ddeflow.errors import (
     FeedNotFoundError,
     FeedRequestError,
 )
-from producers.batch_ingest import reconcile_fixture
-from producers.failures import OnFailure, on_failure
-from producers.gate import Gate
-from producers.open_streams import HealVerdict, OpenStreams
-from producers.progress import Snapshot, progress_line
-from producers.raw_records import Stream, raw_topic
-from producers.raw_sink import RawSink
-from producers.rest_client import FeedRest
-from producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
-from producers.topic_scan import TopicScanner
-from producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
+from ddeflow.producers.batch_ingest import reconcile_fixture
+from ddeflow.producers.failures import OnFailure, on_failure
+from ddeflow.producers.gate import Gate
+from ddeflow.producers.open_streams import HealVerdict, OpenStreams
+from ddeflow.producers.progress import Snapshot, progress_line
+from ddeflow.producers.raw_records import Stream, raw_topic
+from ddeflow.producers.raw_sink import RawSink
+from ddeflow.producers.rest_client import FeedRest
+from ddeflow.producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
+from ddeflow.producers.topic_scan import TopicScanner
+from ddeflow.producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 
-from dde.sports import Sport
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import feed_tls
 from ddeflow.errors import BrokerUnavailableError, ConfigError
-from producers.batch_ingest import BatchOutcome, ingest_body
-from producers.gate import Gate
-from producers.pacer import Pacer
-from producers.raw_records import Source, Stream
-from producers.rest_client import FeedRest
-from producers.runtime import open_runtime, require_token
+from ddeflow.producers.batch_ingest import BatchOutcome, ingest_body
+from ddeflow.producers.gate import Gate
+from ddeflow.producers.pacer import Pacer
+from ddeflow.producers.raw_records import Source, Stream
+from ddeflow.producers.rest_client import FeedRest
+from ddeflow.producers.runtime import open_runtime, require_token
 
 SAFE_AGAIN = (
     "Re-ingesting the same input is safe: the packets are appended again and consumers drop them as "

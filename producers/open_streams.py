@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dde.enums import FixtureStatus
-from dde.fixtures import Fixture
-from producers.frames import finished_hint
-from producers.raw_records import Stream
+from ddeflow.dde.enums import FixtureStatus
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.producers.frames import finished_hint
+from ddeflow.producers.raw_records import Stream
 
 _MAYBE_FINISHED = re.compile(rb'"finished"\s*:\s*true')
 _NOT_STARTED = frozenset({FixtureStatus.SCHEDULED, FixtureStatus.LINEUPS, FixtureStatus.POSTPONED})

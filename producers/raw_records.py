@@ -36,7 +36,7 @@ What lands here:
   fixtureSeqNum (statistics: seqNum) order; the others go to ``dde.dlq`` with the reason
   (origin ``ingest-rest`` / ``ingest-file``), never here.
 
-Guarantees (see ``producers.ws_stream``): per fixture stream, the ``stream-position`` values of
+Guarantees (see ``ddeflow.producers.ws_stream``): per fixture stream, the ``stream-position`` values of
 the ws records are 0..n-1 each present once among the non-repeated frames, in order, and a
 producer restarted after a crash resumes at n (recovered from this topic): nothing skipped,
 nothing written twice.  Re-ingesting the same REST body or file appends the same packets again;
@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.topics import raw_actions, raw_statistics
 
 HEADER_SOURCE = "source"

@@ -1,6 +1,6 @@
 """Writing raw records and dead letters to Kafka: the producers' one aiokafka producer, and broker outages.
 
-The record format of the raw topics is documented in ``producers.raw_records``;
+The record format of the raw topics is documented in ``ddeflow.producers.raw_records``;
 dead letters in ``ddeflow.dlq``.
 
 Delivery: ``acks="all"`` and ``enable_idempotence=True``.  aiokafka keeps at
@@ -11,7 +11,7 @@ is chosen here (``partition_for``: Kafka's default murmur2 of the key) so that
 the scanner that recovers a stream's position reads the same partition the
 records went to.
 
-Broker outages (``producers.outage`` holds the policy).  A blip shorter than
+Broker outages (``ddeflow.producers.outage`` holds the policy).  A blip shorter than
 ``ack_timeout_s`` is no outage: aiokafka retries the batch in place, with the
 same producer id and sequence numbers, so the broker drops a repeat.  An outage
 starts when a send fails with a retriable error, or when the oldest
@@ -54,7 +54,7 @@ after the re-read; that would duplicate those records (still each with its
 ``stream-position``, so the processors drop them), never lose one.
 
 The buffer: records handed to the producer and not yet acknowledged are
-bounded by ``max_buffered_bytes`` (``producers.outage.SendBuffer``); a publish
+bounded by ``max_buffered_bytes`` (``ddeflow.producers.outage.SendBuffer``); a publish
 waits for room, so with the broker gone the streams stop reading within one
 bound's worth of frames, and then the outage disconnects them.
 """
@@ -79,16 +79,16 @@ from ddeflow.dlq import DeadLetter
 from ddeflow.errors import BrokerError, BrokerUnavailableError
 from ddeflow.outage import Outage
 from ddeflow.partitioning import partition_for
-from ddeflow.topics import MAX_RECORD_BYTES
-from producers.outage import (
+from ddeflow.producers.outage import (
     OutagePolicy,
     SendBuffer,
     cured_by_a_fresh_producer,
     is_stalled,
     record_size,
 )
-from producers.progress import DelayHistogram, IngestCounters
-from producers.raw_records import RawFrame
+from ddeflow.producers.progress import DelayHistogram, IngestCounters
+from ddeflow.producers.raw_records import RawFrame
+from ddeflow.topics import MAX_RECORD_BYTES
 
 log = logging.getLogger(__name__)
 

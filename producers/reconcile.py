@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import dataclass
 
-from dde.parse import NOT_A_PACKET
+from ddeflow.dde.parse import NOT_A_PACKET
 from ddeflow.errors import PacketError
-from producers.batch_plan import Accepted, BatchPlan, Rejected
+from ddeflow.producers.batch_plan import Accepted, BatchPlan, Rejected
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,14 +32,14 @@ from typing import Any, Final
 import httpx
 from pydantic import SecretStr
 
-from dde.fixtures import Fixture
-from dde.parse import parse_fixture, parse_fixture_json
-from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.dde.parse import parse_fixture, parse_fixture_json
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import FeedAuthError, FeedError, FeedNotFoundError, FeedUnavailableError, PacketError
-from producers.failures import OnFailure, on_failure, retry_after_s, server_message, status_error
-from producers.gate import Gate
-from producers.ws_stream import DDE_ACCEPT
+from ddeflow.producers.failures import OnFailure, on_failure, retry_after_s, server_message, status_error
+from ddeflow.producers.gate import Gate
+from ddeflow.producers.ws_stream import DDE_ACCEPT
 
 log = logging.getLogger(__name__)
 

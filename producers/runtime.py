@@ -19,11 +19,11 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.outage import Outage
+from ddeflow.producers.failures import OnFailure, on_failure
+from ddeflow.producers.outage import OutagePolicy
+from ddeflow.producers.raw_sink import RawSink
+from ddeflow.producers.topic_scan import DEFAULT_LOOKBACK_S, TopicScanner
 from ddeflow.topics import DLQ, TopicSpec, derived_topics, raw_topics
-from producers.failures import OnFailure, on_failure
-from producers.outage import OutagePolicy
-from producers.raw_sink import RawSink
-from producers.topic_scan import DEFAULT_LOOKBACK_S, TopicScanner
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ answer into decisions:
   done (or failed), whatever later polls say.
 
 At start, fixtures whose streams the raw topics hold unfinished
-(``producers.open_streams``) are *recovered*: those the polls have not brought
+(``ddeflow.producers.open_streams``) are *recovered*: those the polls have not brought
 up already are checked too, and ``resolve_heal`` starts them unless
 ``heal_verdict`` says to leave them (not started: forgotten, so a later poll
 treats them as new) or the feed no longer knows them.
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from dde.enums import FixtureStatus
-from dde.fixtures import Fixture
-from dde.sports import Sport
-from producers.open_streams import HealVerdict, heal_verdict
+from ddeflow.dde.enums import FixtureStatus
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.dde.sports import Sport
+from ddeflow.producers.open_streams import HealVerdict, heal_verdict
 
 _CALLED_OFF = frozenset({FixtureStatus.POSTPONED, FixtureStatus.CANCELLED, FixtureStatus.ABANDONED})
 _NOT_STARTED = frozenset({FixtureStatus.SCHEDULED, FixtureStatus.LINEUPS})

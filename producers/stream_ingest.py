@@ -1,6 +1,6 @@
 """``ingest ws`` and ``ingest live`` as calls: open the runtime (and REST for live), run the streams to their end.
 
-The command line (``producers.command``) turns its options into these calls; the demo and the tests call them
+The command line (``ddeflow.producers.command``) turns its options into these calls; the demo and the tests call them
 directly.
 """
 
@@ -12,17 +12,17 @@ import random
 from collections.abc import Awaitable
 from typing import Any
 
-from dde.sports import Sport
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import feed_tls
-from producers.gate import Gate
-from producers.live import LiveIngest, LiveOptions, LiveSummary
-from producers.outage import OutagePolicy
-from producers.pacer import Pacer
-from producers.raw_records import Stream
-from producers.rest_client import FeedRest
-from producers.runtime import Runtime, open_runtime, require_token
-from producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
+from ddeflow.producers.gate import Gate
+from ddeflow.producers.live import LiveIngest, LiveOptions, LiveSummary
+from ddeflow.producers.outage import OutagePolicy
+from ddeflow.producers.pacer import Pacer
+from ddeflow.producers.raw_records import Stream
+from ddeflow.producers.rest_client import FeedRest
+from ddeflow.producers.runtime import Runtime, open_runtime, require_token
+from ddeflow.producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
 
 
 def with_feed_tls(options: StreamOptions, settings: Settings) -> StreamOptions:

@@ -1,4 +1,4 @@
-"""Reading back what a raw topic holds for one fixture stream (aiokafka shell over ``producers.history``).
+"""Reading back what a raw topic holds for one fixture stream (aiokafka shell over ``ddeflow.producers.history``).
 
 One consumer, no group, manual assignment; scans are serialised (a lock), each
 reading the fixture's partition backwards from its end in growing windows
@@ -27,8 +27,8 @@ from aiokafka.errors import KafkaError as AIOKafkaError
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import BrokerError
 from ddeflow.partitioning import partition_for
-from producers.history import HeldRecord, StreamHistory, backward_windows
-from producers.raw_records import Stream, read_raw_headers
+from ddeflow.producers.history import HeldRecord, StreamHistory, backward_windows
+from ddeflow.producers.raw_records import Stream, read_raw_headers
 
 log = logging.getLogger(__name__)
 

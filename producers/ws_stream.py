@@ -27,7 +27,7 @@ Lifecycle of ``StreamRunner.run``:
    after an exponential, jittered backoff; a connection that delivered data
    starts the backoff afresh.  A normal close with no frame at all means the
    feed has nothing after this position: the stream ends there.
-6. A Kafka outage (``producers.raw_sink``) disconnects the stream; once the
+6. A Kafka outage (``ddeflow.producers.raw_sink``) disconnects the stream; once the
    broker is back the stream starts again at step 1, since the records handed
    to the discarded producer may or may not be in the topic.  A stream counts
    as done (finished, or closed with nothing more) only once the broker has
@@ -61,23 +61,23 @@ from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from dde.parse import MAX_FRAME_BYTES
-from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy, backoff_delays
+from ddeflow.dde.parse import MAX_FRAME_BYTES
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import BrokerError, ConfigError, FeedAuthError, FeedError, FeedUnavailableError
-from producers.failures import OnFailure, close_error, on_failure, server_message, status_error
-from producers.frames import FrameKind, inspect_frame
-from producers.gate import Gate
-from producers.history import StreamHistory
-from producers.positions import DEFAULT_RECENT, StreamPositions
-from producers.progress import IngestCounters
-from producers.raw_records import Source, Stream, frame_record, raw_topic
-from producers.raw_sink import RawSink
-from producers.topic_scan import TopicScanner
+from ddeflow.producers.failures import OnFailure, close_error, on_failure, server_message, status_error
+from ddeflow.producers.frames import FrameKind, inspect_frame
+from ddeflow.producers.gate import Gate
+from ddeflow.producers.history import StreamHistory
+from ddeflow.producers.positions import DEFAULT_RECENT, StreamPositions
+from ddeflow.producers.progress import IngestCounters
+from ddeflow.producers.raw_records import Source, Stream, frame_record, raw_topic
+from ddeflow.producers.raw_sink import RawSink
+from ddeflow.producers.topic_scan import TopicScanner
 
 log = logging.getLogger(__name__)
 # websockets logs every frame at DEBUG, the auth message (the token) included: its logger stays at WARNING.
-_ws_log = logging.getLogger("producers.websockets")
+_ws_log = logging.getLogger("ddeflow.producers.websockets")
 _ws_log.setLevel(logging.WARNING)
 
 DDE_ACCEPT: Final = "application/vnd.imggaming.dde.api+json;version=1"

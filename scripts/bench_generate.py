@@ -3,7 +3,7 @@
     .venv/bin/python scripts/bench_generate.py                      # 600 fixtures per sport, 2 workers
     .venv/bin/python scripts/bench_generate.py --fixtures 100 --workers 1 --statistics
 
-Phase 1 writes a season with ``simulator.generator.generate`` into a temporary directory
+Phase 1 writes a season with ``ddeflow.simulator.generator.generate`` into a temporary directory
 (removed afterwards unless ``--keep DIR``) and reports fixtures, packets, seconds and
 packets/s per sport and in total.  Snooker statistics (about 15 MB per fixture) are left
 out unless ``--statistics``; phase 2 measures them in memory on a few fixtures instead.
@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulator.generator import SPORTS, generate, generate_match
-from simulator.generator.writer import SportSummary
+from ddeflow.simulator.generator import SPORTS, generate, generate_match
+from ddeflow.simulator.generator.writer import SportSummary
 
 
 def _print(summary: SportSummary) -> None:

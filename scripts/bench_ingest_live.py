@@ -31,14 +31,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dde.sports import Sport
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde.sports import Sport
 from ddeflow.harness.clones import clone_fixture
 from ddeflow.harness.infra import real_infra
-from producers.frames import action_seq
-from producers.raw_records import Stream, raw_topic
-from simulator.generator import generate
-from simulator.server import SimulatorConfig, run_simulator
+from ddeflow.producers.frames import action_seq
+from ddeflow.producers.raw_records import Stream, raw_topic
+from ddeflow.simulator.generator import generate
+from ddeflow.simulator.server import SimulatorConfig, run_simulator
 from tests.producers.support import read_topic
 
 TOKEN = "bench-token-5d1e"

@@ -59,9 +59,9 @@ from ddeflow.harness.infra import real_infra
 from ddeflow.harness.stats import percentile
 from ddeflow.harness.visibility import observe, received_at_field
 from ddeflow.harness.worker_process import group_members, group_progress, group_state
+from ddeflow.producers.raw_records import HEADER_RECEIVED_AT, Source, element_record
 from ddeflow.registry import SchemaRegistry
-from producers.raw_records import HEADER_RECEIVED_AT, Source, element_record
-from simulator.generator import SPORTS, generate
+from ddeflow.simulator.generator import SPORTS, generate
 from tests.processors.integration.plan import Delivery, Match, build_plan, load_matches
 
 PASSTHROUGH_GROUP = "bench-passthrough"
@@ -151,7 +151,7 @@ def _quiet() -> None:
 
 
 def _worker_child(overrides: dict[str, str], until_idle_s: float, conn: Connection) -> None:
-    from processors.worker import run_worker
+    from ddeflow.processors.worker import run_worker
 
     _quiet()
     settings = load_settings(**overrides)

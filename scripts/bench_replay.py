@@ -34,15 +34,15 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from ddeflow import schemas, topics
+from ddeflow import topic_schemas, topics
 from ddeflow.admin import ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
-from processors.replay import run_replay
-from processors.replay_range import Filters, Request
-from processors.store import PartitionStore
-from processors.transform import RawRecord, Transformer, retention_policy
+from ddeflow.processors.replay import run_replay
+from ddeflow.processors.replay_range import Filters, Request
+from ddeflow.processors.store import PartitionStore
+from ddeflow.processors.transform import RawRecord, Transformer, retention_policy
 from scripts.bench_process import append, kafka, season_slice
 from tests.processors.integration.plan import Delivery, build_plan
 
@@ -150,7 +150,7 @@ def transformer_alone(settings: Settings, plan: Sequence[Delivery]) -> float:
     """Seconds for the Transformer over ``plan`` in memory, one store per partition number, committed every
     ``MAX_BATCH`` records as the engine does."""
     codec = AvroCodec(None)  # type: ignore[arg-type]  # encoding needs no registry
-    for number, binding in enumerate(schemas.bindings(settings.topic_prefix), start=1):
+    for number, binding in enumerate(topic_schemas.bindings(settings.topic_prefix), start=1):
         codec.use(binding.subject, number, binding.schema)
     transformer = Transformer(settings.topic_prefix, codec, retention_policy(settings))
     stores = [PartitionStore() for _ in range(topics.RAW_PARTITIONS)]

@@ -23,21 +23,21 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from dde import Sport
 from ddeflow import decode
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde import Sport
 from ddeflow.endpoints import registry_auth, resolve
 from ddeflow.errors import DdeflowError
 from ddeflow.local.stack import LocalStack
+from ddeflow.processors.worker import run_worker
+from ddeflow.producers.live import LiveOptions
+from ddeflow.producers.raw_records import Stream
+from ddeflow.producers.stream_ingest import run_live
 from ddeflow.registry import SchemaRegistry
+from ddeflow.simulator.generator import generate
+from ddeflow.simulator.server import SimulatorConfig, run_simulator
 from ddeflow.tail import consume
-from processors.worker import run_worker
-from producers.live import LiveOptions
-from producers.raw_records import Stream
-from producers.stream_ingest import run_live
-from simulator.generator import generate
-from simulator.server import SimulatorConfig, run_simulator
 
 SEED = 2026
 TIME_SCALE = 0.004  # a two-hour match in about thirty seconds

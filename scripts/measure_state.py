@@ -5,7 +5,7 @@
 Kafka and the registry: ``KAFKA_BOOTSTRAP_SERVERS`` / ``SCHEMA_REGISTRY_URL`` when set, else a
 private local stack (jars, free loopback ports) that the script stops when it ends.
 
-Data: a pool of generated matches (``simulator.generator``), each cut to its first
+Data: a pool of generated matches (``ddeflow.simulator.generator``), each cut to its first
 ``--packets`` - 1 action packets and its last one (which says ``finished``), re-keyed into as
 many distinct fixtures as the last stage needs (fixtureId and actionIds made unique, sports
 rotating).  Fixture *n* starts ``--spacing-min`` minutes of stream time after fixture *n-1*
@@ -44,16 +44,16 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.admin import ensure_topics
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.local.stack import LocalStack
-from processors.engine import restore_store
-from processors.worker import changelog_topic, group_id
-from producers.raw_records import Source, Stream, element_record, raw_topic
-from simulator.generator import SPORTS, generate_match
+from ddeflow.processors.engine import restore_store
+from ddeflow.processors.worker import changelog_topic, group_id
+from ddeflow.producers.raw_records import Source, Stream, element_record, raw_topic
+from ddeflow.simulator.generator import SPORTS, generate_match
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z

@@ -36,13 +36,13 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.avro import AvroCodec
 from ddeflow.chaos.children import Child
 from ddeflow.chaos.cluster import Cluster
 from ddeflow.chaos.pipeline import Feed, Run, ready, run_settings, simulator_child, wait_listening
 from ddeflow.chaos.probe import ProgressProbe
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import resolve
 from ddeflow.harness.clones import clone_fixture
 from ddeflow.harness.infra import local_stack_settings
@@ -50,12 +50,12 @@ from ddeflow.harness.visibility import Seen, observe, received_at_field
 from ddeflow.local.stack import LocalStack, StackInfo
 from ddeflow.registry import SchemaRegistry
 from ddeflow.signals import sigterm_as_interrupt
+from ddeflow.simulator.generator import generate
+from ddeflow.simulator.server.catalog import build_index, load_fixture
+from ddeflow.simulator.server.routes import StreamKind
 from ddeflow.soak.figures import Figures, Tick, figures, windowed_delays
 from ddeflow.soak.plan import BaseMatch, FeedPlan, due_by, plan_feed
 from ddeflow.soak.plots import DELAY_WINDOW_S, cpu_plot, delay_plot, lag_plot, rss_plot
-from simulator.generator import generate
-from simulator.server.catalog import build_index, load_fixture
-from simulator.server.routes import StreamKind
 
 PIPELINE = ("simulator", "ingest", "worker")
 MACHINE = "whole machine (every user)"

@@ -1,7 +1,7 @@
 """Hypothesis strategies shared by the property tests.
 
 ``json_values``: any JSON document.  ``action_wires`` and ``statistics_wires``: packets as the feed sends
-them (decoded JSON objects), valid by the spec in ``dde.parse`` but arbitrary within it: optional keys
+them (decoded JSON objects), valid by the spec in ``ddeflow.dde.parse`` but arbitrary within it: optional keys
 absent, null or set, unknown enum text, duplicate period ids, extreme integers and timestamps.  Ids and
 sequence numbers come from small pools, so that re-deliveries, stale re-sends and an actionId shared by two
 fixtures are frequent.  ``wire_bytes`` is the frame: compact JSON in UTF-8.
@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from dde.enums import CollectionStatus, FixtureStatus, PeriodType, SendType
+from ddeflow.dde.enums import CollectionStatus, FixtureStatus, PeriodType, SendType
 
 json_scalars = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)

@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from dde.sports import Sport
 from ddeflow.chaos.pipeline import Feed
-from simulator.generator import generate
+from ddeflow.dde.sports import Sport
+from ddeflow.simulator.generator import generate
 
 
 def match_seconds(actions: Path) -> float:

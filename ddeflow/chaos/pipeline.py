@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dde.sports import Sport
 from ddeflow.chaos.children import Child
 from ddeflow.chaos.cluster import Cluster
 from ddeflow.chaos.probe import ProgressProbe, sample_until
 from ddeflow.chaos.records import Comparable, comparable
 from ddeflow.chaos.recovery import Sample
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde.sports import Sport
 from ddeflow.harness.derived import read_derived
 from ddeflow.harness.worker_process import WorkerProcess, worker_env
 from ddeflow.local.processes import free_port, port_in_use

@@ -15,8 +15,8 @@ from ddeflow.chaos.pipeline import Fault, Run
 from ddeflow.errors import InfrastructureError
 from ddeflow.harness.derived import options
 from ddeflow.partitioning import partition_for
+from ddeflow.producers.raw_records import Stream, raw_topic
 from ddeflow.topics import RAW_PARTITIONS
-from producers.raw_records import Stream, raw_topic
 
 WORKER_KILLS = 5
 INGEST_KILLS = 2

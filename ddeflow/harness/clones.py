@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 
 
 def clone_id(number: int) -> str:

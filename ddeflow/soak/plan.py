@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 
 GO_LIVE_S = 3.0
 """The first match goes live this long after the simulator starts."""

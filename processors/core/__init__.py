@@ -1,8 +1,8 @@
 """The pure cores of the processors: dedupe, the sendType lifecycle, and the derived records.
 
 Nothing here does I/O or imports aiokafka.  The Transformer
-(``processors.transform``) keeps the states in one store per input partition
-number (``processors.store``: a fixture's ``FixtureState`` and
+(``ddeflow.processors.transform``) keeps the states in one store per input partition
+number (``ddeflow.processors.store``: a fixture's ``FixtureState`` and
 ``StatisticsState`` by fixtureId, an action's ``ActionState`` by fixtureId and
 actionId), and for each parsed raw record calls one function::
 
@@ -19,9 +19,9 @@ then stores the step's states (``to_dict()``), sends ``step.outputs`` in order
 time) and what marker stays behind.
 """
 
-from processors.core.action_step import ActionStep, apply_action_packet
-from processors.core.lifecycle import ActionStatus
-from processors.core.records import (
+from ddeflow.processors.core.action_step import ActionStep, apply_action_packet
+from ddeflow.processors.core.lifecycle import ActionStatus
+from ddeflow.processors.core.records import (
     ActionStateRecord,
     BreakCompletion,
     FixtureEvent,
@@ -30,7 +30,7 @@ from processors.core.records import (
     ScoreChange,
     TopicKind,
 )
-from processors.core.retention import (
+from ddeflow.processors.core.retention import (
     MarkedStream,
     Marker,
     RetentionPolicy,
@@ -38,9 +38,9 @@ from processors.core.retention import (
     advance,
     fixture_is_over,
 )
-from processors.core.states import ActionState, BreakMark, FixtureState, PeriodState, StatisticsState
-from processors.core.statistics_step import StatisticsStep, apply_statistics_packet
-from processors.core.verdict import Anomaly, AnomalyKind, Counters, Disposition, StatisticsVerdict, Verdict
+from ddeflow.processors.core.states import ActionState, BreakMark, FixtureState, PeriodState, StatisticsState
+from ddeflow.processors.core.statistics_step import StatisticsStep, apply_statistics_packet
+from ddeflow.processors.core.verdict import Anomaly, AnomalyKind, Counters, Disposition, StatisticsVerdict, Verdict
 
 __all__ = [
     "ActionState",

@@ -26,16 +26,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dde.actions import ActionPacket, FixtureAction
-from dde.sports import Sport
-from processors.core._codec import digest, micros
-from processors.core.fixture_events import derive_fixture_events
-from processors.core.lifecycle import send_type_id, transition
-from processors.core.records import ActionStateRecord, Output
-from processors.core.scores import derive_score_changes
-from processors.core.states import ActionState, FixtureState
-from processors.core.summary import project_summary
-from processors.core.verdict import Anomaly, AnomalyKind, Disposition, Verdict, judge
+from ddeflow.dde.actions import ActionPacket, FixtureAction
+from ddeflow.dde.sports import Sport
+from ddeflow.processors.core._codec import digest, micros
+from ddeflow.processors.core.fixture_events import derive_fixture_events
+from ddeflow.processors.core.lifecycle import send_type_id, transition
+from ddeflow.processors.core.records import ActionStateRecord, Output
+from ddeflow.processors.core.scores import derive_score_changes
+from ddeflow.processors.core.states import ActionState, FixtureState
+from ddeflow.processors.core.summary import project_summary
+from ddeflow.processors.core.verdict import Anomaly, AnomalyKind, Disposition, Verdict, judge
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

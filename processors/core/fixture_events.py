@@ -28,12 +28,12 @@ its start or end time in ``at``; the others carry the action's timestamp.
 
 from __future__ import annotations
 
-from dde.actions import ActionPacket, Period
-from dde.sports import Sport
-from processors.core._codec import micros, opt_micros
-from processors.core.records import FixtureEvent, FixtureEventType
-from processors.core.states import FixtureState
-from processors.core.summary import periods_by_id
+from ddeflow.dde.actions import ActionPacket, Period
+from ddeflow.dde.sports import Sport
+from ddeflow.processors.core._codec import micros, opt_micros
+from ddeflow.processors.core.records import FixtureEvent, FixtureEventType
+from ddeflow.processors.core.states import FixtureState
+from ddeflow.processors.core.summary import periods_by_id
 
 
 def derive_fixture_events(

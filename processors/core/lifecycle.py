@@ -22,9 +22,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from dde.actions import FixtureAction
-from dde.enums import SendType
-from processors.core.verdict import Anomaly, AnomalyKind
+from ddeflow.dde.actions import FixtureAction
+from ddeflow.dde.enums import SendType
+from ddeflow.processors.core.verdict import Anomaly, AnomalyKind
 
 
 class ActionStatus(StrEnum):

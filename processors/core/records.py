@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from dde.sports import Sport
-from dde.statistics import Balls
 from ddeflow import topics
-from processors.core.lifecycle import ActionStatus
+from ddeflow.dde.sports import Sport
+from ddeflow.dde.statistics import Balls
+from ddeflow.processors.core.lifecycle import ActionStatus
 
 
 class TopicKind(StrEnum):

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from dde.enums import FixtureStatus
+from ddeflow.dde.enums import FixtureStatus
 from ddeflow.errors import StateError
-from processors.core._codec import as_object, bool_at, check_version, int_at, member, str_at
-from processors.core.states import FixtureState
+from ddeflow.processors.core._codec import as_object, bool_at, check_version, int_at, member, str_at
+from ddeflow.processors.core.states import FixtureState
 
 _VERSION: Final = 1
 OVER_STATUSES: Final = frozenset({FixtureStatus.COMPLETED, FixtureStatus.ABANDONED, FixtureStatus.CANCELLED})

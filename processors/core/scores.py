@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from dde.actions import ActionPacket
-from dde.enums import SendType
-from dde.sports import Sport
-from processors.core._codec import micros
-from processors.core.lifecycle import send_type_label
-from processors.core.records import ScoreChange
-from processors.core.states import FixtureState
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.enums import SendType
+from ddeflow.dde.sports import Sport
+from ddeflow.processors.core._codec import micros
+from ddeflow.processors.core.lifecycle import send_type_label
+from ddeflow.processors.core.records import ScoreChange
+from ddeflow.processors.core.states import FixtureState
 
 _CORRECTING_SEND_TYPES: Final = frozenset({SendType.UPDATED, SendType.DELETED, SendType.RESTORED})
 

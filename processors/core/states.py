@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ddeflow.errors import StateError
-from processors.core._codec import (
+from ddeflow.processors.core._codec import (
     as_list,
     as_object,
     bool_at,
@@ -36,7 +36,7 @@ from processors.core._codec import (
     opt_str_at,
     str_at,
 )
-from processors.core.lifecycle import ActionStatus
+from ddeflow.processors.core.lifecycle import ActionStatus
 
 _VERSION: Final = 1
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dde.statistics import Break, StatisticsPacket
-from processors.core._codec import digest, micros, opt_micros
-from processors.core.records import BreakCompletion
-from processors.core.states import BreakMark, StatisticsState
-from processors.core.verdict import Anomaly, AnomalyKind, Disposition, StatisticsVerdict, judge
+from ddeflow.dde.statistics import Break, StatisticsPacket
+from ddeflow.processors.core._codec import digest, micros, opt_micros
+from ddeflow.processors.core.records import BreakCompletion
+from ddeflow.processors.core.states import BreakMark, StatisticsState
+from ddeflow.processors.core.verdict import Anomaly, AnomalyKind, Disposition, StatisticsVerdict, judge
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

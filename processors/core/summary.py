@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from dde.actions import ActionPacket, FixtureSummary, Period
-from processors.core.states import FixtureState, PeriodState
+from ddeflow.dde.actions import ActionPacket, FixtureSummary, Period
+from ddeflow.processors.core.states import FixtureState, PeriodState
 
 T = TypeVar("T")
 

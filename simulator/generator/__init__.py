@@ -4,8 +4,8 @@
 to disk; ``consistency`` re-derives scores from packets alone to check both.
 """
 
-from simulator.generator.match import GENERATOR_VERSION, SPORTS, GeneratedMatch, generate_match
-from simulator.generator.writer import GenerationReport, SportSummary, generate
+from ddeflow.simulator.generator.match import GENERATOR_VERSION, SPORTS, GeneratedMatch, generate_match
+from ddeflow.simulator.generator.writer import GenerationReport, SportSummary, generate
 
 __all__ = [
     "GENERATOR_VERSION",

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulator.generator.match import SPORTS
-from simulator.generator.writer import SportSummary, generate
+from ddeflow.simulator.generator.match import SPORTS
+from ddeflow.simulator.generator.writer import SportSummary, generate
 
 
 def _non_negative(text: str) -> int:

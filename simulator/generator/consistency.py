@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.generator.action_types import SN_FOUL, START_PERIOD, scoring_points
+from ddeflow.simulator.generator.action_types import SN_FOUL, START_PERIOD, scoring_points
 
 _LIVE = {2, 5, 6}
 _ALLOWED = {None: {1, 5}, 1: {5, 3}, 5: {2, 4}, 2: {2, 4}, 6: {2, 4}, 4: {2, 6}, 3: set()}

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.generator import basketball, snooker, soccer, volleyball
-from simulator.generator.ids import derived_rng
-from simulator.generator.recorder import MatchRecorder
-from simulator.generator.rosters import FixtureHeader, fixture_header
+from ddeflow.simulator.generator import basketball, snooker, soccer, volleyball
+from ddeflow.simulator.generator.ids import derived_rng
+from ddeflow.simulator.generator.recorder import MatchRecorder
+from ddeflow.simulator.generator.rosters import FixtureHeader, fixture_header
 
 GENERATOR_VERSION = "1.0.0"
 SPORTS = ("basketball", "soccer", "volleyball", "snooker")

@@ -40,11 +40,11 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Protocol
 
-from simulator.generator import action_types as at
-from simulator.generator.action_types import LIVE_SEND_TYPES, ActionType, SendType, SubType
-from simulator.generator.ids import rng_trace_id, rng_uuid
-from simulator.generator.rosters import FixtureHeader, Player, Team
-from simulator.generator.timefmt import iso_micro, iso_seconds
+from ddeflow.simulator.generator import action_types as at
+from ddeflow.simulator.generator.action_types import LIVE_SEND_TYPES, ActionType, SendType, SubType
+from ddeflow.simulator.generator.ids import rng_trace_id, rng_uuid
+from ddeflow.simulator.generator.rosters import FixtureHeader, Player, Team
+from ddeflow.simulator.generator.timefmt import iso_micro, iso_seconds
 
 STREAMS_HOST = "dde-streams.data.srarena.io"
 FEED_PATHS = {

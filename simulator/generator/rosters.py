@@ -11,8 +11,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.generator.ids import derived_rng, derived_uuid, fixture_id
-from simulator.generator.timefmt import iso_seconds, micros_from_datetime
+from ddeflow.simulator.generator.ids import derived_rng, derived_uuid, fixture_id
+from ddeflow.simulator.generator.timefmt import iso_seconds, micros_from_datetime
 
 _CITIES = (
     "Aldmoor",

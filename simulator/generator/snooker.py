@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import random
 
-from simulator.generator import action_types as at
-from simulator.generator.action_types import ActionType, SendType
-from simulator.generator.recorder import Action, MatchRecorder, ScoreMode
-from simulator.generator.rosters import FixtureHeader
-from simulator.generator.snooker_statistics import Break, SnookerStatistics
-from simulator.generator.timefmt import clock_mmss
+from ddeflow.simulator.generator import action_types as at
+from ddeflow.simulator.generator.action_types import ActionType, SendType
+from ddeflow.simulator.generator.recorder import Action, MatchRecorder, ScoreMode
+from ddeflow.simulator.generator.rosters import FixtureHeader
+from ddeflow.simulator.generator.snooker_statistics import Break, SnookerStatistics
+from ddeflow.simulator.generator.timefmt import clock_mmss
 
 P_FOUL_ON_MISS = 0.1
 P_CONCEDE_NEEDING_SNOOKERS = 0.9

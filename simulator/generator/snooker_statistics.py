@@ -42,11 +42,11 @@ import json
 import random
 from typing import Any
 
-from simulator.generator.action_types import ActionType, SubType
-from simulator.generator.ids import rng_trace_id
-from simulator.generator.recorder import MatchRecorder
-from simulator.generator.rosters import Team
-from simulator.generator.timefmt import duration_ticks, iso_ticks, iso_trimmed
+from ddeflow.simulator.generator.action_types import ActionType, SubType
+from ddeflow.simulator.generator.ids import rng_trace_id
+from ddeflow.simulator.generator.recorder import MatchRecorder
+from ddeflow.simulator.generator.rosters import Team
+from ddeflow.simulator.generator.timefmt import duration_ticks, iso_ticks, iso_trimmed
 
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import random
 
-from simulator.generator import action_types as at
-from simulator.generator.action_types import SendType
-from simulator.generator.recorder import MatchRecorder, ScoreMode
-from simulator.generator.rosters import FixtureHeader, Player
-from simulator.generator.timefmt import clock_mmss
+from ddeflow.simulator.generator import action_types as at
+from ddeflow.simulator.generator.action_types import SendType
+from ddeflow.simulator.generator.recorder import MatchRecorder, ScoreMode
+from ddeflow.simulator.generator.rosters import FixtureHeader, Player
+from ddeflow.simulator.generator.timefmt import clock_mmss
 
 STARTERS = 11
 P_KNOCKOUT = 0.7

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.generator.match import GENERATOR_VERSION, SPORTS, GeneratedMatch, generate_match
-from simulator.generator.timefmt import iso_seconds
+from ddeflow.simulator.generator.match import GENERATOR_VERSION, SPORTS, GeneratedMatch, generate_match
+from ddeflow.simulator.generator.timefmt import iso_seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.server.config import SimulatorConfig
+from ddeflow.simulator.server.config import SimulatorConfig
 
 if TYPE_CHECKING:
-    from simulator.server.app import Simulator, run_simulator
+    from ddeflow.simulator.server.app import Simulator, run_simulator
 
 __all__ = ["Simulator", "SimulatorConfig", "run_simulator"]
 
 
 def __getattr__(name: str) -> object:
     if name in ("Simulator", "run_simulator"):
-        from simulator.server import app
+        from ddeflow.simulator.server import app
 
         return getattr(app, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

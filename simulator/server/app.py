@@ -29,7 +29,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from simulator.server.access import (
+from ddeflow.simulator.server.access import (
     INVALID_AUTH_MESSAGE,
     Refusal,
     bearer_token,
@@ -38,7 +38,7 @@ from simulator.server.access import (
     token_from_auth_message,
     tokens_match,
 )
-from simulator.server.catalog import (
+from ddeflow.simulator.server.catalog import (
     Catalog,
     FixtureEntry,
     FrameReader,
@@ -47,18 +47,18 @@ from simulator.server.catalog import (
     build_index,
     load_catalog,
 )
-from simulator.server.config import SimulatorConfig
-from simulator.server.control import answer_control
-from simulator.server.faults import (
+from ddeflow.simulator.server.config import SimulatorConfig
+from ddeflow.simulator.server.control import answer_control
+from ddeflow.simulator.server.faults import (
     ConnectionFaults,
     FaultBook,
     FaultKind,
     seeded_rng,
     should_fail_rest,
 )
-from simulator.server.frames import AUTH_CLOSE_CODE, NORMAL_CLOSE_CODE, auth_error_frame, heartbeat_frame
-from simulator.server.ratelimit import RateLimiter
-from simulator.server.rest import (
+from ddeflow.simulator.server.frames import AUTH_CLOSE_CODE, NORMAL_CLOSE_CODE, auth_error_frame, heartbeat_frame
+from ddeflow.simulator.server.ratelimit import RateLimiter
+from ddeflow.simulator.server.rest import (
     JSON_CONTENT_TYPE,
     ActionsAnswer,
     FixtureClock,
@@ -66,7 +66,7 @@ from simulator.server.rest import (
     answer_rest,
     error_answer,
 )
-from simulator.server.routes import (
+from ddeflow.simulator.server.routes import (
     ControlRoute,
     QueryError,
     Speed,
@@ -79,13 +79,13 @@ from simulator.server.routes import (
     parse_stream_query,
     split_target,
 )
-from simulator.server.stats import SimStats
-from simulator.server.timeline import Pacing, PacingMode, go_live_offsets
+from ddeflow.simulator.server.stats import SimStats
+from ddeflow.simulator.server.timeline import Pacing, PacingMode, go_live_offsets
 
 log = logging.getLogger(__name__)
 # websockets logs request headers and frames at DEBUG, which would include the token:
 # its logger is pinned to WARNING whatever the root level is.
-_ws_log = logging.getLogger("simulator.server.websockets")
+_ws_log = logging.getLogger("ddeflow.simulator.server.websockets")
 _ws_log.setLevel(logging.WARNING)
 
 SERVER_HEADER = "ddeflow-dde-simulator"

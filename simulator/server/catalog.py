@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import ConfigError, UnknownSportError
-from simulator.server.routes import StreamKind
-from simulator.server.timeline import end_rel_s, parse_utc_s, relative_times
+from ddeflow.simulator.server.routes import StreamKind
+from ddeflow.simulator.server.timeline import end_rel_s, parse_utc_s, relative_times
 
 log = logging.getLogger(__name__)
 

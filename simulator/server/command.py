@@ -19,9 +19,9 @@ from typing import Any
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError
 from ddeflow.signals import stop_on_signals
-from simulator.server.app import run_simulator
-from simulator.server.config import SimulatorConfig
-from simulator.server.faults import FAULT_FIELDS, FaultSpecError, parse_fault_option
+from ddeflow.simulator.server.app import run_simulator
+from ddeflow.simulator.server.config import SimulatorConfig
+from ddeflow.simulator.server.faults import FAULT_FIELDS, FaultSpecError, parse_fault_option
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 8765

@@ -5,12 +5,12 @@ rate limited.  Parameters travel in the query string because the websocket
 library that serves this port refuses HTTP request bodies.
 
 ``GET /_sim/stats``
-    Counters (see ``simulator.server.stats``).
+    Counters (see ``ddeflow.simulator.server.stats``).
 ``GET /_sim/faults``
     ``{"global": {field: value}, "fixtures": {id: {field: value}}}``: the specs set.
 ``POST /_sim/faults?[fixture=ID&]field=value&...``
     Sets fields on the fixture's spec (no ``fixture``: the global spec);
-    ``field=none`` unsets one.  Fields are listed in ``simulator.server.faults``.
+    ``field=none`` unsets one.  Fields are listed in ``ddeflow.simulator.server.faults``.
     Answers the new snapshot; 400 on an unknown field or bad value, 404 on an
     unknown fixture.  Changes reach open streams before their next frame.
 ``DELETE /_sim/faults[?fixture=ID | ?all=true]``
@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from simulator.server.faults import FaultBook, FaultSpecError, parse_fault_fields
-from simulator.server.rest import HttpAnswer, error_answer, json_answer
-from simulator.server.routes import ControlRoute, ControlTarget, last_value
+from ddeflow.simulator.server.faults import FaultBook, FaultSpecError, parse_fault_fields
+from ddeflow.simulator.server.rest import HttpAnswer, error_answer, json_answer
+from ddeflow.simulator.server.routes import ControlRoute, ControlTarget, last_value
 
 
 def answer_control(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from simulator.server.access import INVALID_AUTH_MESSAGE
+from ddeflow.simulator.server.access import INVALID_AUTH_MESSAGE
 
 AUTH_CLOSE_CODE = 4001
 NORMAL_CLOSE_CODE = 1000

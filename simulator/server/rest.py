@@ -45,8 +45,8 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from simulator.server.catalog import Catalog, FixtureEntry
-from simulator.server.routes import (
+from ddeflow.simulator.server.catalog import Catalog, FixtureEntry
+from ddeflow.simulator.server.routes import (
     FixtureActionsRoute,
     FixtureListRoute,
     FixtureRoute,
@@ -54,7 +54,7 @@ from simulator.server.routes import (
     RestRoute,
     last_value,
 )
-from simulator.server.timeline import Phase, parse_utc_s, phase_at
+from ddeflow.simulator.server.timeline import Phase, parse_utc_s, phase_at
 
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
 MAX_PAGE_SIZE = 1000

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import UnknownSportError
 
 MEDIA_PREFIX = "media"

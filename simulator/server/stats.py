@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.server.faults import FaultKind
+from ddeflow.simulator.server.faults import FaultKind
 
 
 class SimStats:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from dde.actions import ActionPacket
-from dde.enums import ClockState, CollectionStatus, FixtureStatus, PeriodType, SendType
-from dde.jsonvalue import thaw_json
-from dde.parse import classify_frame, parse_action_packet, parse_action_packets
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.enums import ClockState, CollectionStatus, FixtureStatus, PeriodType, SendType
+from ddeflow.dde.jsonvalue import thaw_json
+from ddeflow.dde.parse import classify_frame, parse_action_packet, parse_action_packets
 from tests.dde.samples import SAMPLES_DIR, sample_bytes, sample_json
 
 WEBSOCKET_SAMPLES = sorted(path.name for path in SAMPLES_DIR.glob("basketball-2026-*.json"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dde.actions import ActionPacket
-from dde.heartbeat import Heartbeat
-from dde.parse import classify_frame
-from dde.statistics import StatisticsPacket
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.heartbeat import Heartbeat
+from ddeflow.dde.parse import classify_frame
+from ddeflow.dde.statistics import StatisticsPacket
 from ddeflow.errors import PacketError
 from tests.dde.samples import sample_bytes
 

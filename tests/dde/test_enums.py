@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dde.enums import ClockState, CollectionStatus, FixtureStatus, FixtureType, PeriodType, SendType
+from ddeflow.dde.enums import ClockState, CollectionStatus, FixtureStatus, FixtureType, PeriodType, SendType
 
 WIRE_ENUMS = [FixtureStatus, CollectionStatus, PeriodType, ClockState, FixtureType]
 

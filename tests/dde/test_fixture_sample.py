@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dde.enums import CollectionStatus, FixtureStatus, FixtureType
-from dde.parse import parse_fixture, parse_fixture_json, parse_fixtures_json
+from ddeflow.dde.enums import CollectionStatus, FixtureStatus, FixtureType
+from ddeflow.dde.parse import parse_fixture, parse_fixture_json, parse_fixtures_json
 from ddeflow.errors import PacketError
 from tests.dde.samples import sample_bytes, sample_json
 

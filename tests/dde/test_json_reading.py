@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde.parse import _decode, _NotJsonError
+from ddeflow.dde.parse import _decode, _NotJsonError
 from tests.profiles import examples
 
 # Number tokens as written, beyond what json.dumps writes: long integers, long fractions, huge exponents.

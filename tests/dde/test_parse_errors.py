@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from dde.enums import FixtureStatus, SendType
-from dde.parse import (
+from ddeflow.dde.enums import FixtureStatus, SendType
+from ddeflow.dde.parse import (
     MAX_FRAME_BYTES,
     parse_action_packet,
     parse_action_packets,

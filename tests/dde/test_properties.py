@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde.actions import ActionPacket
-from dde.enums import ClockState, CollectionStatus, FixtureStatus, FixtureType, PeriodType, SendType
-from dde.heartbeat import Heartbeat
-from dde.parse import (
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.enums import ClockState, CollectionStatus, FixtureStatus, FixtureType, PeriodType, SendType
+from ddeflow.dde.heartbeat import Heartbeat
+from ddeflow.dde.parse import (
     classify_frame,
     parse_action_packet,
     parse_action_packets,
@@ -23,7 +23,7 @@ from dde.parse import (
     parse_fixtures_json,
     parse_statistics_packet,
 )
-from dde.statistics import StatisticsPacket
+from ddeflow.dde.statistics import StatisticsPacket
 from ddeflow.errors import PacketError
 from tests.dde.samples import SAMPLES_DIR, sample_bytes
 from tests.profiles import examples

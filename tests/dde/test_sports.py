@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import ConfigError, UnknownSportError
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dde.enums import PeriodType
-from dde.jsonvalue import thaw_json
-from dde.parse import classify_frame, parse_statistics_packet
-from dde.statistics import StatisticsPacket
+from ddeflow.dde.enums import PeriodType
+from ddeflow.dde.jsonvalue import thaw_json
+from ddeflow.dde.parse import classify_frame, parse_statistics_packet
+from ddeflow.dde.statistics import StatisticsPacket
 
 # Shaped like the soccer/basketball examples in the feed's docs (team, period and player aggregates).
 SOCCER_LIKE: dict[str, Any] = {

@@ -8,8 +8,8 @@ from itertools import pairwise
 
 import pytest
 
-from dde.parse import classify_frame, parse_statistics_packet
-from dde.statistics import AdvancedSportStatistics, Break, StatisticsPacket
+from ddeflow.dde.parse import classify_frame, parse_statistics_packet
+from ddeflow.dde.statistics import AdvancedSportStatistics, Break, StatisticsPacket
 from tests.dde.samples import sample_bytes, sample_json
 
 NAME = "snooker-statistics.json"

@@ -10,7 +10,7 @@ import fastavro
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from ddeflow import schemas, topics
+from ddeflow import topic_schemas, topics
 from ddeflow.admin import ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
@@ -22,7 +22,7 @@ from tests.cli import run_cli
 
 
 def test_every_schema_field_is_documented() -> None:
-    for binding in schemas.bindings():
+    for binding in topic_schemas.bindings():
         fastavro.parse_schema(binding.schema)
 
         def walk(record: dict[str, object], where: str) -> None:
@@ -38,16 +38,16 @@ def test_every_schema_field_is_documented() -> None:
 async def test_register_then_check_then_refuse_a_breaking_change(settings: Settings) -> None:
     first = run_cli(settings, "schemas", "check")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count(": new") == len(schemas.bindings())
+    assert first.stdout.count(": new") == len(topic_schemas.bindings())
 
     registered = run_cli(settings, "schemas", "register")
     assert registered.returncode == 0, registered.stderr
     again = run_cli(settings, "schemas", "check")
     assert again.returncode == 0
-    assert again.stdout.count(": compatible") == len(schemas.bindings())
+    assert again.stdout.count(": compatible") == len(topic_schemas.bindings())
 
     # Changing a field's type breaks BACKWARD readers: check says so and register refuses.
-    binding = next(b for b in schemas.bindings(settings.topic_prefix) if b.schema_name == "score_change")
+    binding = next(b for b in topic_schemas.bindings(settings.topic_prefix) if b.schema_name == "score_change")
     broken = copy.deepcopy(binding.schema)
     next(f for f in broken["fields"] if f["name"] == "homeScore")["type"] = "string"
     async with SchemaRegistry(resolve(settings).registry_url) as registry:
@@ -62,8 +62,8 @@ async def test_register_all_refuses_before_registering_anything(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with SchemaRegistry(resolve(settings).registry_url) as registry:
-        await schemas.register_all(registry, settings.topic_prefix)
-        original = schemas.load_schema
+        await topic_schemas.register_all(registry, settings.topic_prefix)
+        original = topic_schemas.load_schema
 
         def breaking(name: str) -> dict[str, object]:
             schema = original(name)
@@ -71,9 +71,9 @@ async def test_register_all_refuses_before_registering_anything(
                 next(f for f in schema["fields"] if f["name"] == "fixtureSeqNum")["type"] = "string"
             return schema
 
-        monkeypatch.setattr(schemas, "load_schema", breaking)
+        monkeypatch.setattr(topic_schemas, "load_schema", breaking)
         with pytest.raises(SchemaIncompatibleError, match="fixture-events-value"):
-            await schemas.register_all(registry, settings.topic_prefix)
+            await topic_schemas.register_all(registry, settings.topic_prefix)
 
 
 async def test_tail_decodes_avro_raw_and_dlq(settings: Settings) -> None:
@@ -84,7 +84,7 @@ async def test_tail_decodes_avro_raw_and_dlq(settings: Settings) -> None:
     async with SchemaRegistry(resolve(settings).registry_url) as registry:
         codec = AvroCodec(registry)
         subject = settings.topic(topics.SCORE_CHANGES) + "-value"
-        await codec.register(subject, schemas.load_schema("score_change"))
+        await codec.register(subject, topic_schemas.load_schema("score_change"))
         change = {
             "fixtureId": "f-1",
             "sport": "soccer",

@@ -9,8 +9,8 @@ from ddeflow.admin import ensure_topics
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import ConfigError
+from ddeflow.processors.worker import prepare
 from ddeflow.registry import SchemaRegistry
-from processors.worker import prepare
 from tests.cli import run_cli
 
 

@@ -6,7 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
-from simulator.generator.match import GeneratedMatch, generate_match
+from ddeflow.simulator.generator.match import GeneratedMatch, generate_match
 
 SPORTS = ("basketball", "soccer", "volleyball", "snooker")
 

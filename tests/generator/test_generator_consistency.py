@@ -10,7 +10,7 @@ from generator_support import SPORTS, match, packets, snapshots
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.generator.consistency import check_actions, check_statistics
+from ddeflow.simulator.generator.consistency import check_actions, check_statistics
 
 
 @pytest.mark.parametrize("sport", SPORTS)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.generator import generate, generate_match
-from simulator.generator.ids import fixture_id
+from ddeflow.simulator.generator import generate, generate_match
+from ddeflow.simulator.generator.ids import fixture_id
 
 SPORTS = ("basketball", "soccer", "volleyball", "snooker")
 

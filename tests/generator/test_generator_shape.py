@@ -1,4 +1,4 @@
-"""Generated frames have the feed's shape (the reference samples) and parse with ``dde.parse``."""
+"""Generated frames have the feed's shape (the reference samples) and parse with ``ddeflow.dde.parse``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from generator_support import SPORTS, match, packets, snapshots
 
-from dde.parse import parse_action_packet, parse_statistics_packet
+from ddeflow.dde.parse import parse_action_packet, parse_statistics_packet
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.generator import generate
-from simulator.generator.command import register
+from ddeflow.simulator.generator import generate
+from ddeflow.simulator.generator.command import register
 
 
 @pytest.fixture(scope="module")

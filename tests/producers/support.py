@@ -16,15 +16,15 @@ from pydantic import SecretStr
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from dde.sports import Sport
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.harness.worker_process import worker_env
+from ddeflow.producers.raw_records import RawHeaders, read_raw_headers
+from ddeflow.simulator.generator import generate
+from ddeflow.simulator.server import Simulator, SimulatorConfig, run_simulator
+from ddeflow.simulator.server.access import DDE_MEDIA_TYPE
 from ddeflow.topics import RAW_PARTITIONS
-from producers.raw_records import RawHeaders, read_raw_headers
-from simulator.generator import generate
-from simulator.server import Simulator, SimulatorConfig, run_simulator
-from simulator.server.access import DDE_MEDIA_TYPE
 
 TOKEN = "sim-token-Zq8rW3xK"  # the simulators' token in these tests; distinctive so logs can be searched for it
 _GENERATED: dict[tuple[str, int, int, bool], Path] = {}

@@ -6,20 +6,20 @@ import json
 import random
 from pathlib import Path
 
-from dde import classify_frame
-from dde.actions import ActionPacket
-from dde.sports import Sport
 from ddeflow.config import Settings
+from ddeflow.dde import classify_frame
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.sports import Sport
 from ddeflow.dlq import read_dlq_headers as read_dlq_headers
+from ddeflow.producers.batch_ingest import reconcile_fixture
+from ddeflow.producers.gate import Gate
+from ddeflow.producers.one_shot import ingest_file, ingest_rest
+from ddeflow.producers.pacer import Pacer
+from ddeflow.producers.raw_records import Source, Stream, raw_topic
+from ddeflow.producers.rest_client import FeedRest
+from ddeflow.producers.runtime import open_runtime, require_token
+from ddeflow.producers.stream_ingest import ingest_ws
 from ddeflow.topics import DERIVED_PARTITIONS, DLQ
-from producers.batch_ingest import reconcile_fixture
-from producers.gate import Gate
-from producers.one_shot import ingest_file, ingest_rest
-from producers.pacer import Pacer
-from producers.raw_records import Source, Stream, raw_topic
-from producers.rest_client import FeedRest
-from producers.runtime import open_runtime, require_token
-from producers.stream_ingest import ingest_ws
 from tests.producers.support import feed_settings, make_matches, of_fixture, read_topic, simulator
 
 

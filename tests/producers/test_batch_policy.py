@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ddeflow.errors import FeedAuthError
-from producers.batch_plan import plan_batch
-from producers.frames import FrameKind, action_seq, finished_hint, inspect_frame
-from producers.json_split import Piece, split_input
-from producers.raw_records import Source, Stream, element_record, frame_record, read_raw_headers
-from producers.reconcile import reconcile
+from ddeflow.producers.batch_plan import plan_batch
+from ddeflow.producers.frames import FrameKind, action_seq, finished_hint, inspect_frame
+from ddeflow.producers.json_split import Piece, split_input
+from ddeflow.producers.raw_records import Source, Stream, element_record, frame_record, read_raw_headers
+from ddeflow.producers.reconcile import reconcile
 from tests.producers.packets import action, statistics
 
 

@@ -17,13 +17,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaTimeoutError
 
-from dde.sports import Sport
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.local.stack import LocalStack
+from ddeflow.producers.raw_records import Source, Stream, raw_topic
+from ddeflow.simulator.server import Simulator
 from ddeflow.topics import RAW_PARTITIONS
-from producers.raw_records import Source, Stream, raw_topic
-from simulator.server import Simulator
 from tests.infra import local_stack_settings
 from tests.producers.support import Match, make_matches, of_fixture, read_topic, simulator, subprocess_env
 

@@ -16,7 +16,7 @@ from ddeflow.errors import (
     FeedUnavailableError,
     PacketError,
 )
-from producers.failures import (
+from ddeflow.producers.failures import (
     OnFailure,
     close_error,
     error_frame,

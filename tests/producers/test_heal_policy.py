@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde.enums import FixtureStatus
-from dde.fixtures import Fixture
-from dde.sports import Sport
-from producers.open_streams import HealVerdict, OpenStreams, heal_verdict, says_finished
-from producers.raw_records import Stream
-from producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
+from ddeflow.dde.enums import FixtureStatus
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.dde.sports import Sport
+from ddeflow.producers.open_streams import HealVerdict, OpenStreams, heal_verdict, says_finished
+from ddeflow.producers.raw_records import Stream
+from ddeflow.producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
 from tests.producers.packets import action, statistics
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

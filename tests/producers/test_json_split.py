@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from producers.json_split import InputKind, input_kind, split_array, split_input, split_lines
+from ddeflow.producers.json_split import InputKind, input_kind, split_array, split_input, split_lines
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.text(max_size=12),

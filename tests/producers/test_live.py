@@ -10,14 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
-from producers.frames import action_seq
-from producers.live import LiveOptions
-from producers.raw_records import Source, Stream, raw_topic
-from producers.stream_ingest import run_live
-from producers.ws_stream import StreamOptions
+from ddeflow.dde.sports import Sport
+from ddeflow.producers.frames import action_seq
+from ddeflow.producers.live import LiveOptions
+from ddeflow.producers.raw_records import Source, Stream, raw_topic
+from ddeflow.producers.stream_ingest import run_live
+from ddeflow.producers.ws_stream import StreamOptions
 from tests.producers.support import Match, feed_settings, make_matches, read_topic, simulator
 
 PER_SPORT = 50
@@ -50,7 +50,7 @@ def _fault(index: int) -> dict[str, object] | None:
 async def test_live_streams_200_fixtures_concurrently_and_heals_every_gap(
     settings: Settings, tmp_path: Path, gen_cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="producers")
+    caplog.set_level(logging.INFO, logger="ddeflow.producers")
     data = tmp_path / "data"
     matches: list[Match] = []
     for sport in Sport:

@@ -9,19 +9,19 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.partitioning import partition_for
+from ddeflow.producers.live import LiveOptions
+from ddeflow.producers.raw_records import Source, Stream, raw_topic
+from ddeflow.producers.runtime import open_runtime
+from ddeflow.producers.stream_ingest import run_live
+from ddeflow.producers.ws_stream import StreamOptions
+from ddeflow.simulator.server import Simulator
+from ddeflow.simulator.server.access import DDE_MEDIA_TYPE
 from ddeflow.topics import RAW_PARTITIONS
-from producers.live import LiveOptions
-from producers.raw_records import Source, Stream, raw_topic
-from producers.runtime import open_runtime
-from producers.stream_ingest import run_live
-from producers.ws_stream import StreamOptions
-from simulator.server import Simulator
-from simulator.server.access import DDE_MEDIA_TYPE
 from tests.producers.packets import action
 from tests.producers.support import TOKEN, feed_settings, make_matches, of_fixture, read_topic, simulator
 

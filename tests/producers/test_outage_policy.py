@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import BrokerUnavailableError, ConfigError, KafkaAuthError, KafkaConfigError
-from producers.failures import OnFailure, on_failure
-from producers.outage import (
+from ddeflow.producers.failures import OnFailure, on_failure
+from ddeflow.producers.outage import (
     OutagePolicy,
     SendBuffer,
     cured_by_a_fresh_producer,

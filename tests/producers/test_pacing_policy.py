@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ddeflow.backoff import BackoffPolicy, backoff_delays
 from ddeflow.errors import ConfigError
-from producers.pacer import Pacer
+from ddeflow.producers.pacer import Pacer
 
 
 def test_backoff_without_jitter_doubles_up_to_the_cap() -> None:

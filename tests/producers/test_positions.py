@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from producers.positions import Observation, StreamPositions
+from ddeflow.producers.positions import Observation, StreamPositions
 
 
 def _frame(event: int) -> bytes:

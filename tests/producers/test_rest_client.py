@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from dde.sports import Sport
 from ddeflow.backoff import BackoffPolicy
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import FeedAuthError, FeedNotFoundError
-from producers.gate import Gate
-from producers.pacer import Pacer
-from producers.rest_client import FeedRest
+from ddeflow.producers.gate import Gate
+from ddeflow.producers.pacer import Pacer
+from ddeflow.producers.rest_client import FeedRest
 from tests.producers.support import TOKEN, make_matches, simulator
 
 QUICK = BackoffPolicy(initial_s=0.02, max_s=0.1)

@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde.enums import FixtureStatus
-from dde.fixtures import Fixture
-from dde.sports import Sport
-from producers.history import HeldRecord, StreamHistory, backward_windows
-from producers.progress import DelayHistogram, Snapshot, progress_line
-from producers.raw_records import RawHeaders, Source, Stream
-from producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
+from ddeflow.dde.enums import FixtureStatus
+from ddeflow.dde.fixtures import Fixture
+from ddeflow.dde.sports import Sport
+from ddeflow.producers.history import HeldRecord, StreamHistory, backward_windows
+from ddeflow.producers.progress import DelayHistogram, Snapshot, progress_line
+from ddeflow.producers.raw_records import RawHeaders, Source, Stream
+from ddeflow.producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
 from tests.producers.packets import action
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

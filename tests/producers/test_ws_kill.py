@@ -10,12 +10,12 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from dde.sports import Sport
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.partitioning import partition_for
+from ddeflow.producers.raw_records import Source, Stream, raw_topic
 from ddeflow.topics import RAW_PARTITIONS
-from producers.raw_records import Source, Stream, raw_topic
 from tests.producers.support import make_matches, of_fixture, read_topic, simulator, subprocess_env
 
 

@@ -12,9 +12,9 @@ import pytest
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
 from ddeflow.errors import FeedAuthError, FeedRequestError
-from producers.raw_records import Source, Stream, raw_topic
-from producers.stream_ingest import ingest_ws
-from producers.ws_stream import StreamOptions
+from ddeflow.producers.raw_records import Source, Stream, raw_topic
+from ddeflow.producers.stream_ingest import ingest_ws
+from ddeflow.producers.ws_stream import StreamOptions
 from tests.producers.support import (
     TOKEN,
     feed_settings,

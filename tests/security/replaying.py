@@ -11,8 +11,8 @@ from typing import Any
 
 from ddeflow.config import Settings, load_settings
 from ddeflow.harness.derived import read_derived
-from processors.replay import ReplayStats, run_replay
-from processors.replay_range import Plan, Request, make_filters, parse_bound
+from ddeflow.processors.replay import ReplayStats, run_replay
+from ddeflow.processors.replay_range import Plan, Request, make_filters, parse_bound
 from tests.security.conftest import SecureStack
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from dde.sports import Sport
 from ddeflow import acls, topics
 from ddeflow.acls import Acl, Stage
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import ConfigError
 from ddeflow.local import certs, secure_setup
 from ddeflow.local.layout import StackLayout
+from ddeflow.processors.replay import into_target
 from ddeflow.topics import TopicLayout
-from processors.replay import into_target
 
 PREFIX = "p1."
 

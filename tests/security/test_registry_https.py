@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ddeflow import schemas
+from ddeflow import topic_schemas
 from ddeflow.config import load_settings
 from ddeflow.endpoints import registry_auth, registry_verify
 from ddeflow.errors import RegistryError
@@ -28,7 +28,7 @@ async def test_schemas_register_over_https_with_credentials(secure_stack: Secure
 
 
 async def registry_ids(registry: SchemaRegistry, prefix: str) -> dict[str, int]:
-    return await schemas.register_all(registry, prefix)
+    return await topic_schemas.register_all(registry, prefix)
 
 
 async def test_wrong_credentials_are_one_clear_final_error(secure_stack: SecureStack, tmp_path: Path) -> None:

@@ -16,19 +16,19 @@ import pytest
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError as AIOKafkaError
 
-from dde.sports import Sport
-from ddeflow import schemas, topics
+from ddeflow import topic_schemas, topics
 from ddeflow.acls import Stage
 from ddeflow.client_errors import kafka_error
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
 from ddeflow.errors import DdeflowError, FeedAuthError, KafkaAuthError, RegistryError
+from ddeflow.processors.worker import run_worker
+from ddeflow.producers.live import LiveOptions
+from ddeflow.producers.one_shot import ingest_rest
+from ddeflow.producers.stream_ingest import run_live
 from ddeflow.registry import SchemaRegistry
 from ddeflow.tail import consume
-from processors.worker import run_worker
-from producers.live import LiveOptions
-from producers.one_shot import ingest_rest
-from producers.stream_ingest import run_live
 from tests.producers.support import feed_settings, make_matches, simulator
 from tests.security.conftest import REGISTRY_PASSWORD, REGISTRY_USER, SecureStack, https_registry
 from tests.security.replaying import replay_command, replay_in_process
@@ -181,7 +181,7 @@ async def _failure_paths(stack: SecureStack, consumer: Settings, tmp_path: Path)
         verify=registry_verify(wrong_registry),
     ) as registry:
         with pytest.raises(RegistryError) as bad_registry:
-            await schemas.register_all(registry, consumer.topic_prefix)
+            await topic_schemas.register_all(registry, consumer.topic_prefix)
     found.append(bad_registry.value)
     assert all(isinstance(e, DdeflowError) for e in found)
     return found

@@ -13,16 +13,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError as AIOKafkaError
 
-from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.acls import Stage
 from ddeflow.client_errors import kafka_error
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import KafkaAuthError
+from ddeflow.processors.worker import run_worker
+from ddeflow.producers.live import LiveOptions
+from ddeflow.producers.stream_ingest import run_live
 from ddeflow.tail import consume
-from processors.worker import run_worker
-from producers.live import LiveOptions
-from producers.stream_ingest import run_live
 from tests.producers.support import feed_settings, make_matches, simulator
 from tests.security.conftest import SecureStack, https_registry
 from tests.security.replaying import derived_under, of_fixture, replay_command, replay_in_process

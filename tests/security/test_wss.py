@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from dde.sports import Sport
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import FeedAuthError
 from ddeflow.local import certs
-from producers.live import LiveOptions
-from producers.one_shot import ingest_rest
-from producers.raw_records import Stream, raw_topic
-from producers.stream_ingest import ingest_ws, run_live
+from ddeflow.producers.live import LiveOptions
+from ddeflow.producers.one_shot import ingest_rest
+from ddeflow.producers.raw_records import Stream, raw_topic
+from ddeflow.producers.stream_ingest import ingest_ws, run_live
 from tests.producers.support import feed_settings, make_matches, of_fixture, read_topic, simulator
 
 

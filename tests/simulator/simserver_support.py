@@ -16,8 +16,8 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from simulator.server import Simulator, SimulatorConfig, run_simulator
-from simulator.server.access import DDE_MEDIA_TYPE
+from ddeflow.simulator.server import Simulator, SimulatorConfig, run_simulator
+from ddeflow.simulator.server.access import DDE_MEDIA_TYPE
 
 TOKEN = "test-token-7f3a"  # the simulator's own expected token, local to these tests
 FEED_PATHS = {

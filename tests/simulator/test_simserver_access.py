@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.server.access import (
+from ddeflow.simulator.server.access import (
     DDE_MEDIA_TYPE,
     MISSING_ACCEPT_MESSAGE,
     WRONG_ACCEPT_MESSAGE,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import ConfigError
-from simulator.server.catalog import FrameReader, actions_array, build_index, load_catalog
-from simulator.server.routes import StreamKind
+from ddeflow.simulator.server.catalog import FrameReader, actions_array, build_index, load_catalog
+from ddeflow.simulator.server.routes import StreamKind
 from tests.simulator.simserver_support import START, fixture_id, write_fixture
 
 

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError
-from simulator.server.access import DDE_MEDIA_TYPE
-from simulator.server.command import config_from_args, register
+from ddeflow.simulator.server.access import DDE_MEDIA_TYPE
+from ddeflow.simulator.server.command import config_from_args, register
 from tests.simulator.simserver_support import fixture_id, write_fixture
 
 
@@ -99,7 +99,7 @@ def test_the_command_serves_until_interrupted(tmp_path: Path) -> None:
     script = (
         "import argparse, sys\n"
         "from ddeflow.config import load_settings\n"
-        "from simulator.server.command import register\n"
+        "from ddeflow.simulator.server.command import register\n"
         "parser = argparse.ArgumentParser()\n"
         "register(parser.add_subparsers(dest='command'))\n"
         "args = parser.parse_args(sys.argv[1:])\n"

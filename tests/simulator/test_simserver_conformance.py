@@ -13,8 +13,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from simulator.server import Simulator
-from simulator.server.access import DDE_MEDIA_TYPE
+from ddeflow.simulator.server import Simulator
+from ddeflow.simulator.server.access import DDE_MEDIA_TYPE
 from tests.simulator.simserver_support import (
     TOKEN,
     eventually,
@@ -484,7 +484,7 @@ async def test_the_token_never_reaches_the_simulator_logs(tmp_path: Path, caplog
         await receive_all(bad)
         async with rest_client(sim) as client:
             assert (await client.get(f"/basketball/fixtures/{fixture_id(1)}")).status_code == 200
-    ours = [record for record in caplog.records if record.name.startswith("simulator")]
+    ours = [record for record in caplog.records if record.name.startswith("ddeflow.simulator")]
     assert ours  # the simulator did log (start-up at least), so the check below means something
     assert not any(TOKEN in record.getMessage() for record in ours)
 

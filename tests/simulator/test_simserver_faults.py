@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.server.faults import (
+from ddeflow.simulator.server.faults import (
     ConnectionFaults,
     FaultBook,
     FaultKind,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.server.ratelimit import Decision, RateLimiter, TokenBucket
+from ddeflow.simulator.server.ratelimit import Decision, RateLimiter, TokenBucket
 
 
 def test_burst_then_refusal_then_refill() -> None:

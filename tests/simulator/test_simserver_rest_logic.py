@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde.sports import Sport
-from simulator.server.catalog import Catalog, FixtureEntry, StreamFile
-from simulator.server.control import answer_control
-from simulator.server.faults import FaultBook
-from simulator.server.rest import (
+from ddeflow.dde.sports import Sport
+from ddeflow.simulator.server.catalog import Catalog, FixtureEntry, StreamFile
+from ddeflow.simulator.server.control import answer_control
+from ddeflow.simulator.server.faults import FaultBook
+from ddeflow.simulator.server.rest import (
     ActionsAnswer,
     FixtureClock,
     HttpAnswer,
@@ -26,7 +26,7 @@ from simulator.server.rest import (
     page_of,
     parse_list_query,
 )
-from simulator.server.routes import (
+from ddeflow.simulator.server.routes import (
     ControlRoute,
     ControlTarget,
     FixtureActionsRoute,
@@ -35,7 +35,7 @@ from simulator.server.routes import (
     QueryError,
     StreamKind,
 )
-from simulator.server.timeline import Phase
+from ddeflow.simulator.server.timeline import Phase
 
 
 def entry(

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde.sports import Sport
-from simulator.server.routes import (
+from ddeflow.dde.sports import Sport
+from ddeflow.simulator.server.routes import (
     ControlRoute,
     ControlTarget,
     FixtureActionsRoute,

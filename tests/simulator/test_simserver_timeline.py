@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.server.timeline import (
+from ddeflow.simulator.server.timeline import (
     Pacing,
     PacingMode,
     Phase,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.harness.stats import growth_pct, percentile
 from ddeflow.soak.figures import Tick, figures, input_rates, windowed_delays
 from ddeflow.soak.plan import GO_LIVE_S, BaseMatch, due_by, plan_feed

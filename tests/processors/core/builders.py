@@ -15,13 +15,12 @@ from typing import Any
 import fastavro
 import fastavro.validation
 
-from dde.actions import ActionPacket, FixtureAction, FixtureSummary, Period
-from dde.enums import CollectionStatus, FixtureStatus, PeriodType, SendType
-from dde.refs import PlayerRef, TeamRef
-from dde.sports import Sport
-from dde.statistics import AdvancedSportStatistics, Balls, Break, StatisticsPacket
-from ddeflow.schemas import load_schema
-from processors.core import (
+from ddeflow.dde.actions import ActionPacket, FixtureAction, FixtureSummary, Period
+from ddeflow.dde.enums import CollectionStatus, FixtureStatus, PeriodType, SendType
+from ddeflow.dde.refs import PlayerRef, TeamRef
+from ddeflow.dde.sports import Sport
+from ddeflow.dde.statistics import AdvancedSportStatistics, Balls, Break, StatisticsPacket
+from ddeflow.processors.core import (
     ActionState,
     ActionStateRecord,
     BreakCompletion,
@@ -36,6 +35,7 @@ from processors.core import (
     apply_action_packet,
     apply_statistics_packet,
 )
+from ddeflow.topic_schemas import load_schema
 
 T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
 FIXTURE = "fx-1"

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from dde.parse import parse_statistics_packet
-from processors.core import AnomalyKind, BreakCompletion, Disposition, StatisticsVerdict
+from ddeflow.dde.parse import parse_statistics_packet
+from ddeflow.processors.core import AnomalyKind, BreakCompletion, Disposition, StatisticsVerdict
 from tests.dde.samples import sample_bytes
 from tests.processors.core._micros import micros
 from tests.processors.core.builders import Run, brk, snapshot

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dde.enums import SendType
-from processors.core import AnomalyKind, Counters, Disposition, ScoreChange
+from ddeflow.dde.enums import SendType
+from ddeflow.processors.core import AnomalyKind, Counters, Disposition, ScoreChange
 from tests.processors.core.builders import (
     Run,
     action_records,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dde.enums import SendType
-from processors.core import FixtureEventType
+from ddeflow.dde.enums import SendType
+from ddeflow.processors.core import FixtureEventType
 from tests.processors.core._micros import micros
 from tests.processors.core.builders import Run, event_names, fixture_events, packet, period, summary
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from dde.enums import SendType
-from processors.core import ActionStateRecord, ActionStatus, AnomalyKind, Disposition, apply_action_packet
+from ddeflow.dde.enums import SendType
+from ddeflow.processors.core import ActionStateRecord, ActionStatus, AnomalyKind, Disposition, apply_action_packet
 from tests.processors.core._micros import micros
 from tests.processors.core.builders import Run, action_records, packet
 

@@ -10,11 +10,11 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde.actions import ActionPacket
-from dde.enums import SendType
-from dde.parse import parse_action_packet, parse_statistics_packet
-from dde.statistics import StatisticsPacket
-from processors.core import (
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.enums import SendType
+from ddeflow.dde.parse import parse_action_packet, parse_statistics_packet
+from ddeflow.dde.statistics import StatisticsPacket
+from ddeflow.processors.core import (
     ActionState,
     ActionStateRecord,
     BreakCompletion,
@@ -79,7 +79,7 @@ def arrivals(draw: st.DrawFn, items: Sequence[object]) -> list[int]:
 
 
 def _compacted(outputs: list[Output]) -> dict[str, ActionStateRecord]:
-    """The dde.actions topic after compaction, without the fields that record delivery history."""
+    """The ddeflow.dde.actions topic after compaction, without the fields that record delivery history."""
     latest: dict[str, ActionStateRecord] = {}
     for record in outputs:
         if isinstance(record, ActionStateRecord):

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from dde.enums import SendType
-from dde.parse import parse_statistics_packet
-from dde.sports import Sport
 from ddeflow.avro import decode, encode
-from processors.core import (
+from ddeflow.dde.enums import SendType
+from ddeflow.dde.parse import parse_statistics_packet
+from ddeflow.dde.sports import Sport
+from ddeflow.processors.core import (
     ActionStateRecord,
     ActionStatus,
     BreakCompletion,

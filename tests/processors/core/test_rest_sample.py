@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dde.actions import ActionPacket
-from dde.parse import parse_action_packets
-from processors.core import AnomalyKind, Disposition, FixtureEventType
+from ddeflow.dde.actions import ActionPacket
+from ddeflow.dde.parse import parse_action_packets
+from ddeflow.processors.core import AnomalyKind, Disposition, FixtureEventType
 from tests.dde.samples import sample_bytes, sample_json
 from tests.processors.core.builders import Run, action_records, fixture_events, score_changes
 

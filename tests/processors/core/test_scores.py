@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dde.enums import SendType
-from dde.sports import Sport
-from processors.core import ScoreChange
+from ddeflow.dde.enums import SendType
+from ddeflow.dde.sports import Sport
+from ddeflow.processors.core import ScoreChange
 from tests.processors.core._micros import micros
 from tests.processors.core.builders import Run, packet, period, score_changes, summary
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ddeflow.errors import StateError
-from processors.core import ActionState, ActionStatus, BreakMark, FixtureState, PeriodState, StatisticsState
+from ddeflow.processors.core import ActionState, ActionStatus, BreakMark, FixtureState, PeriodState, StatisticsState
 
 ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 small = st.integers(min_value=0, max_value=200)

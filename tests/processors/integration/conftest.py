@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dde.sports import Sport
 from ddeflow.config import Settings
-from simulator.generator import generate
+from ddeflow.dde.sports import Sport
+from ddeflow.simulator.generator import generate
 from tests.infra import Infra
 from tests.processors.integration.kafka_io import (
     Derived,

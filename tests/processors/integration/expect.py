@@ -1,6 +1,6 @@
 """What the derived topics must hold, worked out from the generator's truth and packets alone.
 
-Pure, and deliberately independent of ``processors.core``: the rules are re-stated here
+Pure, and deliberately independent of ``ddeflow.processors.core``: the rules are re-stated here
 from the schemas' documentation (score changes: one record per changed period, or one for
 the current period when only the match score changed; action states: one revision per
 newer fixtureSeqNum of the action; fixture events: transitions between consecutive

@@ -20,10 +20,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.admin import ensure_topics
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde.sports import Sport
 from ddeflow.harness.derived import (
     DLQ_VOLATILE_HEADERS,
     MAX_REQUEST_BYTES,

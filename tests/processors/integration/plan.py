@@ -6,7 +6,7 @@ A plan is the ordered list of raw records to append, across all raw topics::
 
     key      the fixtureId (UTF-8)
     value    one line of the generator's actions.jsonl / statistics.jsonl, byte for byte
-    headers  source=file, received-at-ns, stream  (built by ``producers.raw_records.element_record``)
+    headers  source=file, received-at-ns, stream  (built by ``ddeflow.producers.raw_records.element_record``)
 
 Within one fixture's stream the original lines keep their order; a seeded random
 mix adds duplicates (the same line again, at once) and stale re-sends (an earlier
@@ -25,8 +25,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from dde.sports import Sport
-from producers.raw_records import Headers, Source, Stream, element_record, raw_topic
+from ddeflow.dde.sports import Sport
+from ddeflow.producers.raw_records import Headers, Source, Stream, element_record, raw_topic
 
 BASE_RECEIVED_AT_NS = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z
 RECEIVED_AT_STEP_NS = 1_000  # 1 µs apart: every delivery has its own receivedAt

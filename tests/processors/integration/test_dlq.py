@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.dlq import read_dlq_headers
 from tests.processors.integration.conftest import WORKER_TIMEOUT_S, Run, Trouble
 from tests.processors.integration.kafka_io import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
-from producers.raw_records import HEADER_RECEIVED_AT, HEADER_SOURCE, HEADER_STREAM, Stream
+from ddeflow.producers.raw_records import HEADER_RECEIVED_AT, HEADER_SOURCE, HEADER_STREAM, Stream
 from tests.processors.integration.conftest import Trouble
 from tests.processors.integration.expect import (
     expected_action_versions,

@@ -22,11 +22,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from dde.sports import Sport
 from ddeflow import topics
 from ddeflow.config import Settings, load_settings
+from ddeflow.dde.sports import Sport
 from ddeflow.dlq import read_dlq_headers
-from processors.replay import into_target
+from ddeflow.processors.replay import into_target
 from tests.infra import Infra
 from tests.processors.integration.conftest import Run
 from tests.processors.integration.kafka_io import (

@@ -18,10 +18,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from ddeflow.config import Settings
-from processors.core import MarkedStream, Marker
-from processors.store import decode_state
-from processors.worker import changelog_topic
-from producers.raw_records import Stream
+from ddeflow.processors.core import MarkedStream, Marker
+from ddeflow.processors.store import decode_state
+from ddeflow.processors.worker import changelog_topic
+from ddeflow.producers.raw_records import Stream
 from tests.infra import Infra
 from tests.processors.integration.conftest import WORKER_TIMEOUT_S, Run
 from tests.processors.integration.kafka_io import (

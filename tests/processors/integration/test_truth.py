@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ddeflow import topics
-from producers.raw_records import Stream
+from ddeflow.producers.raw_records import Stream
 from tests.processors.integration.conftest import Run
 from tests.processors.integration.expect import (
     break_problems,

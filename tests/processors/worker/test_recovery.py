@@ -9,7 +9,7 @@ from aiokafka import errors as kafka
 
 from ddeflow.errors import KafkaAuthError, RegistryError
 from ddeflow.outage import Outage
-from processors.engine import until_done
+from ddeflow.processors.engine import until_done
 
 
 def test_an_outage_is_two_lines_however_many_failures() -> None:

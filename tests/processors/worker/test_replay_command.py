@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 
 from ddeflow.cli import main
-from processors.replay import ReplayStats, unless_stopped
-from processors.replay_command import _progress
-from processors.replay_range import Filters, Plan, Request, Span
+from ddeflow.processors.replay import ReplayStats, unless_stopped
+from ddeflow.processors.replay_command import _progress
+from ddeflow.processors.replay_range import Filters, Plan, Request, Span
 
 
 @pytest.mark.parametrize(

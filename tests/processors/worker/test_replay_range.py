@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dde.sports import Sport
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import ConfigError
-from processors.replay_range import (
+from ddeflow.processors.replay_range import (
     EPOCH_MS_FLOOR,
     AllOffsets,
     Filters,

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from ddeflow import topics
 from ddeflow.config import load_settings
-from processors.core import ActionState, FixtureState, MarkedStream, Marker, RetentionPolicy, fixture_is_over
-from processors.store import PartitionStore, decode_state, encode_state, marker_key, stream_time_key
-from processors.transform import RawRecord, Transformer, retention_policy
-from simulator.generator import GeneratedMatch, generate_match
+from ddeflow.processors.core import ActionState, FixtureState, MarkedStream, Marker, RetentionPolicy, fixture_is_over
+from ddeflow.processors.store import PartitionStore, decode_state, encode_state, marker_key, stream_time_key
+from ddeflow.processors.transform import RawRecord, Transformer, retention_policy
+from ddeflow.simulator.generator import GeneratedMatch, generate_match
 from tests.processors.worker.support import PREFIX, codec
 
 GRACE_MS = 60_000

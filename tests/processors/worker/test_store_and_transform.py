@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from dde import Sport
-from ddeflow import avro, schemas, topics
+from ddeflow import avro, topic_schemas, topics
+from ddeflow.dde import Sport
 from ddeflow.dlq import read_dlq_headers
-from processors.core import ActionState
-from processors.store import (
+from ddeflow.processors.core import ActionState
+from ddeflow.processors.store import (
     PartitionStore,
     action_key,
     decode_state,
@@ -19,7 +19,7 @@ from processors.store import (
     fixture_key,
     stream_time_key,
 )
-from processors.transform import RawRecord, Transformer, raw_routes, received_at_us
+from ddeflow.processors.transform import RawRecord, Transformer, raw_routes, received_at_us
 from tests.processors.worker.support import PREFIX, RETENTION, T0_MS, codec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -140,7 +140,7 @@ def test_replaying_the_same_records_from_the_same_state_is_identical() -> None:
     action_records = [o for o in first if o[0] == actions_topic]
     assert len(action_records) == len(packets)  # one state per applied packet, none for the five re-sends
     schema_ids = {avro.split(value)[0] for _, _, value in first}
-    assert schema_ids <= set(range(1, len(schemas.bindings()) + 1))
+    assert schema_ids <= set(range(1, len(topic_schemas.bindings()) + 1))
 
 
 def _wrong_type() -> bytes:

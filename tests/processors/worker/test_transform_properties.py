@@ -14,11 +14,11 @@ import fastavro.validation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dde import Sport
 from ddeflow import avro, topics
+from ddeflow.dde import Sport
 from ddeflow.dlq import read_dlq_headers
-from processors.store import PartitionStore, decode_state, stream_time_key
-from processors.transform import OutRecord, RawRecord, Transformer
+from ddeflow.processors.store import PartitionStore, decode_state, stream_time_key
+from ddeflow.processors.transform import OutRecord, RawRecord, Transformer
 from tests.generator.generator_support import match
 from tests.processors.worker.support import PREFIX, RECEIVED_AT, RETENTION, T0_MS, codec, schemas_by_topic
 from tests.profiles import examples

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from dde.sports import Sport
 from ddeflow import topics
+from ddeflow.dde.sports import Sport
 from ddeflow.errors import ConfigError, SchemaIncompatibleError
 from ddeflow.registry import SchemaRegistry
 
@@ -35,7 +35,7 @@ class Binding:
 def load_schema(name: str) -> dict[str, Any]:
     """``schemas/<name>.avsc`` as a parsed JSON document."""
     try:
-        text = resources.files("schemas").joinpath(f"{name}.avsc").read_text(encoding="utf-8")
+        text = resources.files("ddeflow.schemas").joinpath(f"{name}.avsc").read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"no schema file schemas/{name}.avsc") from None
     document = json.loads(text)
