@@ -114,6 +114,8 @@ class LiveSummary:
     rest_requests: int
     rest_rate_limited: int
     kafka_outages: int
+    records_read_back: int
+    """Raw records read back from Kafka: the start-up scan, stream starts and resumes, reconciliations."""
 
     def line(self) -> str:
         return (
@@ -124,7 +126,7 @@ class LiveSummary:
             f"receipt-to-ack p50 {self.delay_p50_ms:.1f} ms, p99 {self.delay_p99_ms:.1f} ms; "
             f"peak {self.peak_streams} streams, {self.peak_rss_mb:.0f} MB RSS; "
             f"{self.ws_connects} connects, {self.rest_requests} REST requests ({self.rest_rate_limited} rate limited); "
-            f"{self.kafka_outages} Kafka outages"
+            f"{self.kafka_outages} Kafka outages; {self.records_read_back} records read back"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -236,6 +238,7 @@ class LiveIngest:
             rest_requests=self._rest.requests,
             rest_rate_limited=self._rest.rate_limited,
             kafka_outages=self._sink.outage.total,
+            records_read_back=self._scanner.records_read,
         )
 
     def _fail(self, error: BaseException) -> None:

@@ -7,6 +7,13 @@ record newer than ``since_ms`` (default: ``lookback_s`` ago).  A resume needs
 only the latest ``need`` positioned records; a reconciliation of a stream not
 fully seen by this process asks for everything (``need=None``).
 
+Most streams started are new: their partition holds nothing of them, and a scan
+would read the whole window down to the lower bound to learn that, for every
+start, at a cost that grows with the topic.  So the keys seen in each partition
+are indexed, from the lowest bound asked for so far up to the end as of the last
+scan, and extended forwards by what was appended since.  A key the index does not
+hold has no record there: its history is complete and empty, read for nothing.
+
 ``scan_recent`` (the start of ``ingest live``) reads whole topics' recent
 records instead: with a consumer of its own, so streams recovering meanwhile
 never wait for it, every partition at once, forwards from the first record
@@ -19,6 +26,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -36,6 +44,15 @@ DEFAULT_LOOKBACK_S = 24 * 3600.0
 _IDLE_POLLS = 100  # x 100 ms without any record while records are due: the broker is not answering
 
 
+@dataclass(slots=True)
+class _KeyIndex:
+    """The keys of a partition's records from offset ``low`` up to ``end`` (exclusive)."""
+
+    low: int
+    end: int
+    keys: set[bytes] = field(default_factory=set)
+
+
 class TopicScanner:
     def __init__(
         self, kafka_options: dict[str, Any], *, lookback_s: float = DEFAULT_LOOKBACK_S, first_window: int = 512
@@ -45,6 +62,7 @@ class TopicScanner:
         self._first_window = first_window
         self._consumer: AIOKafkaConsumer | None = None
         self._lock = asyncio.Lock()
+        self._indexes: dict[TopicPartition, _KeyIndex] = {}
         self.records_read = 0
 
     async def start(self) -> None:
@@ -92,6 +110,9 @@ class TopicScanner:
                 consumer.assign([tp])
                 end = (await consumer.end_offsets([tp]))[tp]
                 low = await self._lower_bound(consumer, tp, end, since_ms)
+                if not await self._may_hold(consumer, tp, key, low, end):
+                    history.complete = True
+                    return history
                 for lo, hi in backward_windows(end, low, self._first_window):
                     found = await self._read(consumer, tp, lo, hi)
                     history.add_window(
@@ -163,9 +184,26 @@ class TopicScanner:
         found = (await consumer.offsets_for_times({tp: max(0, since)}))[tp]
         return max(begin, found.offset if found is not None else end)
 
+    async def _may_hold(self, consumer: AIOKafkaConsumer, tp: TopicPartition, key: bytes, low: int, end: int) -> bool:
+        """Whether ``tp`` has a record keyed ``key`` in ``[low, end)``, by its key index (brought up to ``end``)."""
+        index = self._indexes.get(tp)
+        if index is None or index.low > low or index.end > end:  # new, too short, or the partition was recreated
+            index = self._indexes[tp] = _KeyIndex(low, low)
+        if index.end < end:
+            await self._each(consumer, tp, index.end, end, lambda record: index.keys.add(record.key))
+            index.end = end
+        return key in index.keys
+
     async def _read(self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int) -> list[Any]:
-        consumer.seek(tp, lo)
         records: list[Any] = []
+        await self._each(consumer, tp, lo, hi, records.append)
+        return records
+
+    async def _each(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int, visit: Callable[[Any], object]
+    ) -> None:
+        """``visit`` every record of ``tp`` at offsets ``lo`` (inclusive) to ``hi`` (exclusive), in order."""
+        consumer.seek(tp, lo)
         idle = 0
         while await consumer.position(tp) < hi:
             batch = await consumer.getmany(tp, timeout_ms=100, max_records=2000)
@@ -178,11 +216,12 @@ class TopicScanner:
                     )
                 continue
             idle = 0
-            records.extend(record for record in got if record.offset < hi)
+            for record in got:
+                if record.offset < hi:
+                    visit(record)
+                    self.records_read += 1
             if got[-1].offset >= hi - 1:
                 break
-        self.records_read += len(records)
-        return records
 
     def _started(self) -> AIOKafkaConsumer:
         if self._consumer is None:
