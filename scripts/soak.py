@@ -292,8 +292,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration-s", type=float, default=600.0, help="steady feed time, ramp-up included (600)")
     parser.add_argument("--rate", type=float, default=1000.0, help="packets per second the feed serves (1000)")
-    parser.add_argument("--warmup-s", type=float, help="memory growth is measured from here (min(60, duration/3))")
-    parser.add_argument("--play-s", type=float, help="how long one match plays (default: half the warm-up)")
+    parser.add_argument(
+        "--warmup-s",
+        type=float,
+        help="memory growth is measured from here (default: when the worker's state levels off, "
+        "play + grace + 60 s; at most duration/3)",
+    )
+    parser.add_argument("--play-s", type=float, help="how long one match plays (default: 30, at most duration/6)")
     parser.add_argument("--sample-s", type=float, default=2.0, help="seconds between samples (2)")
     parser.add_argument("--base", type=int, default=3, help="generated matches per sport to clone (3)")
     parser.add_argument("--seed", type=int, default=11)
@@ -304,8 +309,7 @@ def main() -> int:
     parser.add_argument("--work-dir", type=Path, help="keep data and logs here (default: a temporary directory)")
     args = parser.parse_args()
     sigterm_as_interrupt()
-    warmup_s = args.warmup_s if args.warmup_s is not None else min(60.0, args.duration_s / 3)
-    play_s = args.play_s if args.play_s is not None else warmup_s / 2
+    play_s = args.play_s if args.play_s is not None else min(30.0, args.duration_s / 6)
     logging.basicConfig(level=logging.ERROR)
     print("command:", shlex.join([Path(sys.executable).name, "-m", "scripts.soak", *sys.argv[1:]]))
     print("cpus:", os.cpu_count(), "| load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -321,6 +325,10 @@ def main() -> int:
             f"(time scale {plan.time_scale:.5f}), so about {plan.concurrent:.0f} live at once; "
             f"worker state grace {args.state_grace_s or plan.state_grace_s:.0f} s"
         )
+        # The worker keeps a finished match's state for the grace period: its memory levels off once the first
+        # matches have played and been removed, about play + grace in, and memory growth is measured from there.
+        settle_s = play_s + (args.state_grace_s or plan.state_grace_s) + 60.0
+        warmup_s = args.warmup_s if args.warmup_s is not None else min(settle_s, args.duration_s / 3)
         stack = LocalStack(local_stack_settings(work / "stack"))
         try:
             info = stack.up()
