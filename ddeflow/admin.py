@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +21,10 @@ from ddeflow.topic_check import Finding, ObservedTopic, check_layout
 from ddeflow.topics import TopicLayout, TopicSpec, all_topics
 
 # Error code 36: the topic exists already; anything else is a real failure.
+log = logging.getLogger(__name__)
+
 _TOPIC_EXISTS = TopicAlreadyExistsError.errno
+LEADER_WAIT_S = 30.0
 _TOPIC_AUTHORIZATION_FAILED = 29
 _CLUSTER_AUTHORIZATION_FAILED = 31
 
@@ -81,11 +86,35 @@ async def ensure_topics(
         ]
         if failures:
             raise BrokerError("could not create topics: " + "; ".join(failures))
+        await _until_led(admin, missing)
         return [spec.name for spec in missing]
     except AIOKafkaError as exc:
         raise kafka_error(await explained(exc, kafka_options), "topic administration") from None
     finally:
         await admin.close()
+
+
+async def _until_led(admin: AIOKafkaAdminClient, created: list[TopicSpec]) -> None:
+    """Wait (a while) until the cluster's metadata shows every partition of the topics just created with a leader.
+
+    A created topic is not at once in every broker's metadata: one described right after may show no partitions
+    yet, and a client using it at once meets errors it has to retry.
+    """
+    deadline = time.monotonic() + LEADER_WAIT_S
+    partitions = {spec.name: spec.partitions for spec in created}
+    while time.monotonic() < deadline:
+        described = await admin.describe_topics(list(partitions))
+        led = {
+            t["topic"]
+            for t in described
+            if t.get("error_code", 0) == 0
+            and len(t["partitions"]) == partitions.get(t["topic"])
+            and all(p["leader"] >= 0 for p in t["partitions"])
+        }
+        if led >= set(partitions):
+            return
+        await asyncio.sleep(0.1)
+    log.warning("topics created, but not every partition has a leader yet: %s", ", ".join(sorted(partitions)))
 
 
 def _topic_errors(response: Any) -> list[tuple[str, int, str | None]]:
