@@ -59,7 +59,7 @@ async def ensure_topics(
         if not missing:
             return []
         if replication is None:
-            replication = replication_for(await cluster_size(kafka_options))
+            replication = replication_for(await _brokers(admin))
         response = await admin.create_topics(
             [
                 NewTopic(
@@ -193,11 +193,15 @@ async def cluster_size(kafka_options: dict[str, Any]) -> int:
     admin = AIOKafkaAdminClient(**kafka_options)
     try:
         await admin.start()
-        cluster = await admin.describe_cluster()
+        return await _brokers(admin)
     except AIOKafkaError as exc:
         raise kafka_error(await explained(exc, kafka_options), "describing the cluster") from None
     finally:
         await admin.close()
+
+
+async def _brokers(admin: AIOKafkaAdminClient) -> int:
+    cluster = await admin.describe_cluster()
     return len(cluster.get("brokers", []))
 
 
