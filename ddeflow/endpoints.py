@@ -10,6 +10,7 @@ from typing import Any
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError
 from ddeflow.local.layout import StackLayout, recorded_pid, recorded_ports
+from ddeflow.registry import SchemaRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +108,9 @@ def registry_auth(settings: Settings) -> tuple[str, str] | None:
         return None
     password = settings.schema_registry_password
     return settings.schema_registry_username, password.get_secret_value() if password else ""
+
+
+def registry_client(settings: Settings, endpoints: Endpoints | None = None) -> SchemaRegistry:
+    """The schema registry as configured: its URL, basic auth and certificate verification."""
+    url = (endpoints or resolve(settings)).registry_url
+    return SchemaRegistry(url, auth=registry_auth(settings), verify=registry_verify(settings))

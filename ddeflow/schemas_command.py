@@ -8,8 +8,7 @@ from typing import Any
 
 from ddeflow import topic_schemas
 from ddeflow.config import Settings
-from ddeflow.endpoints import registry_auth, registry_verify, resolve
-from ddeflow.registry import SchemaRegistry
+from ddeflow.endpoints import registry_client
 
 
 def register(sub: Any) -> None:
@@ -25,15 +24,9 @@ def register(sub: Any) -> None:
     )
 
 
-def _registry(settings: Settings) -> SchemaRegistry:
-    return SchemaRegistry(
-        resolve(settings).registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
-    )
-
-
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
-        async with _registry(settings) as registry:
+        async with registry_client(settings) as registry:
             results = await topic_schemas.check(registry, settings.topic_prefix)
         for result in results:
             print(f"{result.subject}: {result.verdict} ({result.schema_name}.avsc)")
@@ -44,7 +37,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _register(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
-        async with _registry(settings) as registry:
+        async with registry_client(settings) as registry:
             ids = await topic_schemas.register_all(registry, settings.topic_prefix)
         for subject, schema_id in ids.items():
             print(f"{subject}: id {schema_id}")

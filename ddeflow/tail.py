@@ -22,9 +22,8 @@ from ddeflow.admin import check_topic_readable
 from ddeflow.avro import AvroCodec
 from ddeflow.client_errors import kafka_error
 from ddeflow.config import Settings
-from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
+from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.kafka_connect import explained
-from ddeflow.registry import SchemaRegistry
 
 
 def register(sub: Any) -> None:
@@ -98,9 +97,7 @@ async def tail(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
     columns = decode.TABLE_COLUMNS.get(kind if kind != decode.AVRO else by_topic.get(topic, ""), ["offset", "key"])
     endpoints = resolve(settings)
     rows: list[list[str]] = []
-    async with SchemaRegistry(
-        endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
-    ) as registry:
+    async with registry_client(settings, endpoints) as registry:
         codec = AvroCodec(registry)
         async for record in consume(
             settings, topic, from_beginning=args.from_beginning, until_idle_s=args.until_idle, limit=args.limit

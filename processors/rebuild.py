@@ -23,7 +23,7 @@ from aiokafka.structs import OffsetAndMetadata
 from ddeflow import topics
 from ddeflow.client_errors import translate
 from ddeflow.config import Settings
-from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
+from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.kafka_connect import explaining
 from ddeflow.processors.engine import until_done
@@ -31,7 +31,6 @@ from ddeflow.processors.replay import Progress, ReplayStats, Target, finish, res
 from ddeflow.processors.replay_range import Plan, Request
 from ddeflow.processors.transform import Transformer, retention_policy
 from ddeflow.processors.worker import changelog_topic, group_id, prepare
-from ddeflow.registry import SchemaRegistry
 
 DELETION_TIMEOUT_S = 60.0
 
@@ -132,9 +131,7 @@ async def run_rebuild(
         return None
     plan = await resolve_plan(options, request, None, None)
     await _delete_topics(options, doomed(settings))
-    async with SchemaRegistry(
-        endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
-    ) as registry:
+    async with registry_client(settings, endpoints) as registry:
         codec = await until_done(lambda: prepare(settings, registry), stop, "creating the topics again")
     if codec is None:
         return None

@@ -34,7 +34,7 @@ from ddeflow import topic_schemas, topics
 from ddeflow.admin import describe_topics, ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
-from ddeflow.endpoints import kafka_options, registry_auth, registry_verify, resolve
+from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import ConfigError
 from ddeflow.kafka_connect import explaining
 from ddeflow.processors.engine import Use, lane_producer, restore_store, transact, until_done
@@ -398,9 +398,7 @@ async def run_replay(
     endpoints = resolve(settings)
     options = kafka_options(settings, endpoints)
     target = into_target(into)
-    async with SchemaRegistry(
-        endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
-    ) as registry:
+    async with registry_client(settings, endpoints) as registry:
         found = await until_done(lambda: fixed_plan(options, target, request, start, end), stop, "planning")
         if found is None:
             return None

@@ -59,7 +59,7 @@ from ddeflow.avro import AvroCodec
 from ddeflow.backoff import backoff_delays
 from ddeflow.client_errors import translate
 from ddeflow.config import Settings
-from ddeflow.endpoints import Endpoints, kafka_options, registry_auth, registry_verify, resolve
+from ddeflow.endpoints import Endpoints, kafka_options, registry_client, resolve
 from ddeflow.errors import ConfigError, DdeflowError
 from ddeflow.outage import Outage
 from ddeflow.processors.engine import RECOVERY_BACKOFF, fatal, lane_producer, pause, restore_store, transact, until_done
@@ -378,9 +378,7 @@ async def run_worker(
     """
     endpoints = resolve(settings)
     stop = stop or asyncio.Event()
-    async with SchemaRegistry(
-        endpoints.registry_url, auth=registry_auth(settings), verify=registry_verify(settings)
-    ) as registry:
+    async with registry_client(settings, endpoints) as registry:
         codec = await until_done(lambda: prepare(settings, registry), stop, "preparing topics and schemas")
         if codec is None:
             return WorkerStats()
