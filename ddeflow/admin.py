@@ -16,7 +16,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from ddeflow.client_errors import kafka_error
 from ddeflow.errors import BrokerError, KafkaAuthError
-from ddeflow.kafka_connect import explained
+from ddeflow.kafka_connect import admin_client
 from ddeflow.topic_check import Finding, ObservedTopic, check_layout
 from ddeflow.topics import TopicLayout, TopicSpec, all_topics
 
@@ -51,9 +51,7 @@ async def ensure_topics(
     ``replication`` None: as many copies as ``replication_for`` the cluster's size.
     """
     wanted = list(specs)
-    admin = AIOKafkaAdminClient(**kafka_options)
-    try:
-        await admin.start()
+    async with admin_client(kafka_options, "topic administration") as admin:
         existing = set(await admin.list_topics())
         missing = [spec for spec in wanted if spec.name not in existing]
         if not missing:
@@ -88,10 +86,6 @@ async def ensure_topics(
             raise BrokerError("could not create topics: " + "; ".join(failures))
         await _until_led(admin, missing)
         return [spec.name for spec in missing]
-    except AIOKafkaError as exc:
-        raise kafka_error(await explained(exc, kafka_options), "topic administration") from None
-    finally:
-        await admin.close()
 
 
 async def _until_led(admin: AIOKafkaAdminClient, created: list[TopicSpec]) -> None:
@@ -129,9 +123,7 @@ def _topic_errors(response: Any) -> list[tuple[str, int, str | None]]:
 async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -> dict[str, ObservedTopic | None]:
     """Each named topic as the cluster has it (None for a topic that does not exist), with its topic-level configs."""
     wanted = list(names)
-    admin = AIOKafkaAdminClient(**kafka_options)
-    try:
-        await admin.start()
+    async with admin_client(kafka_options, "describing topics") as admin:
         described = await admin.describe_topics(wanted)
         refused = [t["topic"] for t in described if t.get("error_code") == _TOPIC_AUTHORIZATION_FAILED]
         if refused:
@@ -149,10 +141,6 @@ async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -
                         for entry in resource["config_entries"]
                         if entry["config_value"] is not None
                     }
-    except AIOKafkaError as exc:
-        raise kafka_error(await explained(exc, kafka_options), "describing topics") from None
-    finally:
-        await admin.close()
     observed: dict[str, ObservedTopic | None] = dict.fromkeys(wanted)
     for topic in present:
         partitions = sorted(topic.get("partitions", []), key=lambda p: p["partition"])
@@ -173,14 +161,8 @@ _UNKNOWN_TOPIC = 3
 async def check_topic_readable(kafka_options: dict[str, Any], topic: str) -> None:
     """Raise unless ``topic`` exists and this client may see it: an ACL refusal says so, not "no such topic"
     (a principal's metadata leaves out what it may not describe)."""
-    admin = AIOKafkaAdminClient(**kafka_options)
-    try:
-        await admin.start()
+    async with admin_client(kafka_options, f"describing {topic}") as admin:
         described = await admin.describe_topics([topic])
-    except AIOKafkaError as exc:
-        raise kafka_error(await explained(exc, kafka_options), f"describing {topic}") from None
-    finally:
-        await admin.close()
     codes = {entry.get("error_code", 0) for entry in described if entry.get("topic") == topic}
     if _TOPIC_AUTHORIZATION_FAILED in codes:
         raise KafkaAuthError(f"the ACLs do not let this principal read {topic} (TopicAuthorizationFailed)")
@@ -190,14 +172,8 @@ async def check_topic_readable(kafka_options: dict[str, Any], topic: str) -> Non
 
 async def cluster_size(kafka_options: dict[str, Any]) -> int:
     """How many brokers the cluster has now."""
-    admin = AIOKafkaAdminClient(**kafka_options)
-    try:
-        await admin.start()
+    async with admin_client(kafka_options, "describing the cluster") as admin:
         return await _brokers(admin)
-    except AIOKafkaError as exc:
-        raise kafka_error(await explained(exc, kafka_options), "describing the cluster") from None
-    finally:
-        await admin.close()
 
 
 async def _brokers(admin: AIOKafkaAdminClient) -> int:

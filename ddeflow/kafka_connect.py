@@ -1,6 +1,7 @@
 """Why a Kafka client could not connect: aiokafka's bootstrap logs the real failure (a refused certificate,
 wrong SASL credentials) and raises only "Unable to bootstrap".  ``explained`` connects once more, alone, to
-find the real reason, so that ``client_errors`` can say it; ``explaining`` does that for a block of client calls."""
+find the real reason, so that ``client_errors`` can say it; ``explaining`` does that for a block of client calls,
+and ``admin_client`` for a started admin client's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaConnectionError
 from aiokafka.errors import KafkaError as AIOKafkaError
@@ -58,3 +60,15 @@ async def explaining(options: Mapping[str, Any], what: str) -> AsyncIterator[Non
         yield
     except AIOKafkaError as exc:
         raise kafka_error(await explained(exc, options), what) from None
+
+
+@contextlib.asynccontextmanager
+async def admin_client(options: Mapping[str, Any], what: str) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client, closed after the block; its errors as ours, as ``explaining`` says."""
+    admin = AIOKafkaAdminClient(**options)
+    try:
+        async with explaining(options, what):
+            await admin.start()
+            yield admin
+    finally:
+        await admin.close()

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
 from ddeflow import topics
@@ -25,7 +24,7 @@ from ddeflow.client_errors import translate
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import BrokerError, ConfigError
-from ddeflow.kafka_connect import explaining
+from ddeflow.kafka_connect import admin_client
 from ddeflow.processors.engine import until_done
 from ddeflow.processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
 from ddeflow.processors.replay_range import Plan, Request
@@ -63,21 +62,14 @@ def what_it_does(settings: Settings) -> list[str]:
 
 
 async def group_members(options: dict[str, Any], group: str) -> int:
-    async with explaining(options, f"describing the group {group}"):
-        admin = AIOKafkaAdminClient(**options)
-        await admin.start()
-        try:
-            responses = await admin.describe_consumer_groups([group])
-        finally:
-            await admin.close()
+    async with admin_client(options, f"describing the group {group}") as admin:
+        responses = await admin.describe_consumer_groups([group])
     # DescribeGroups rows: (error_code, group_id, state, protocol_type, protocol, members, ...)
     return sum(len(row[5]) for response in responses for row in response.groups)
 
 
 async def _delete_topics(options: dict[str, Any], names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
+    async with admin_client(options, "deleting topics") as admin:
         existing = set(await admin.list_topics())
         present = [name for name in names if name in existing]
         if present:
@@ -87,8 +79,6 @@ async def _delete_topics(options: dict[str, Any], names: list[str]) -> None:
             if time.monotonic() > deadline:
                 raise BrokerError(f"topics not deleted after {DELETION_TIMEOUT_S:.0f} s: {', '.join(present)}")
             await asyncio.sleep(0.2)
-    finally:
-        await admin.close()
 
 
 async def _reset_offsets(options: dict[str, Any], group: str, plan: Plan) -> None:

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from ddeflow import topic_schemas, topics
 from ddeflow.admin import describe_topics, ensure_topics
@@ -36,7 +35,7 @@ from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import ConfigError
-from ddeflow.kafka_connect import explaining
+from ddeflow.kafka_connect import admin_client, explaining
 from ddeflow.processors.engine import Use, lane_producer, restore_store, transact, until_done
 from ddeflow.processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
 from ddeflow.processors.store import PartitionStore
@@ -131,13 +130,9 @@ async def resolve_plan(options: dict[str, Any], request: Request, start: Bound |
 
 async def stored_plan(options: dict[str, Any], topic: str) -> bytes | None:
     """The plan a replay into this target stored at its first start; None if there is none."""
-    admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
+    async with admin_client(options, "listing topics") as admin:
         if topic not in set(await admin.list_topics()):
             return None
-    finally:
-        await admin.close()
     tp = TopicPartition(topic, 0)
     reader = AIOKafkaConsumer(**options, group_id=None, isolation_level="read_committed", enable_auto_commit=False)
     await reader.start()
@@ -371,12 +366,8 @@ async def unless_stopped(work: Coroutine[Any, Any, bool], stop: asyncio.Event) -
 
 
 async def _committed(options: dict[str, Any], group: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
+    async with admin_client(options, f"reading the offsets of the group {group}") as admin:
         found = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
     return {tp: meta.offset for tp, meta in found.items() if meta.offset >= 0}
 
 
