@@ -13,6 +13,9 @@ start, at a cost that grows with the topic.  So the keys seen in each partition
 are indexed, from the lowest bound asked for so far up to the end as of the last
 scan, and extended forwards by what was appended since.  A key the index does not
 hold has no record there: its history is complete and empty, read for nothing.
+The index keeps each key's last offset, and forgets the keys whose last record
+falls below the look-back bound: no later scan asks for an earlier record, since
+a scan's lower bound is never earlier than ``lookback_s`` ago.
 
 ``scan_recent`` (the start of ``ingest live``) reads whole topics' recent
 records instead: with a consumer of its own, so streams recovering meanwhile
@@ -46,11 +49,20 @@ _IDLE_POLLS = 100  # x 100 ms without any record while records are due: the brok
 
 @dataclass(slots=True)
 class _KeyIndex:
-    """The keys of a partition's records from offset ``low`` up to ``end`` (exclusive)."""
+    """The keys of a partition's records from offset ``low`` up to ``end`` (exclusive), each with its last offset."""
 
     low: int
     end: int
-    keys: set[bytes] = field(default_factory=set)
+    last: dict[bytes, int] = field(default_factory=dict)
+
+    def add(self, record: Any) -> None:
+        self.last[record.key] = record.offset
+
+    def forget_below(self, low: int) -> None:
+        """Keep only what is at ``low`` or above: the keys with a record there."""
+        if low > self.low:
+            self.last = {key: offset for key, offset in self.last.items() if offset >= low}
+            self.low = low
 
 
 class TopicScanner:
@@ -110,7 +122,7 @@ class TopicScanner:
                 consumer.assign([tp])
                 end = (await consumer.end_offsets([tp]))[tp]
                 low = await self._lower_bound(consumer, tp, end, since_ms)
-                if not await self._may_hold(consumer, tp, key, low, end):
+                if not await self._may_hold(consumer, tp, key, low, end, lowest=since_ms is None):
                     history.complete = True
                     return history
                 for lo, hi in backward_windows(end, low, self._first_window):
@@ -184,15 +196,22 @@ class TopicScanner:
         found = (await consumer.offsets_for_times({tp: max(0, since)}))[tp]
         return max(begin, found.offset if found is not None else end)
 
-    async def _may_hold(self, consumer: AIOKafkaConsumer, tp: TopicPartition, key: bytes, low: int, end: int) -> bool:
-        """Whether ``tp`` has a record keyed ``key`` in ``[low, end)``, by its key index (brought up to ``end``)."""
+    async def _may_hold(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, key: bytes, low: int, end: int, *, lowest: bool
+    ) -> bool:
+        """Whether ``tp`` has a record keyed ``key`` in ``[low, end)``, by its key index (brought up to ``end``).
+
+        ``lowest``: ``low`` is the look-back bound, below which no later call asks; the index forgets what is there.
+        """
         index = self._indexes.get(tp)
         if index is None or index.low > low or index.end > end:  # new, too short, or the partition was recreated
             index = self._indexes[tp] = _KeyIndex(low, low)
         if index.end < end:
-            await self._each(consumer, tp, index.end, end, lambda record: index.keys.add(record.key))
+            await self._each(consumer, tp, index.end, end, index.add)
             index.end = end
-        return key in index.keys
+        if lowest:
+            index.forget_below(low)
+        return index.last.get(key, -1) >= low
 
     async def _read(self, consumer: AIOKafkaConsumer, tp: TopicPartition, lo: int, hi: int) -> list[Any]:
         records: list[Any] = []
