@@ -148,3 +148,30 @@ async def read_derived(settings: Settings) -> Derived:
                 outs.append(Out(name, m.partition, m.offset, key, value, tuple(m.headers), m.timestamp))
             records[name] = outs
     return Derived(prefix, records)
+
+
+def differences(got: dict[str | None, list[Any]], want: dict[str | None, list[Any]], *, limit: int = 5) -> list[str]:
+    """What separates one topic's ``comparable()`` records from another's, key by key, as lines a person can read:
+    a key only one side has, a count that differs (a record lost or doubled), or the first record that differs with
+    the fields that differ."""
+    lines: list[str] = []
+    for key in sorted(set(got) | set(want), key=str):
+        mine, theirs = got.get(key, []), want.get(key, [])
+        if mine == theirs:
+            continue
+        if len(lines) == limit:
+            lines.append("…")
+            break
+        at = next(
+            (i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), min(len(mine), len(theirs))
+        )
+        line = f"key {key}: {len(mine)} records, expected {len(theirs)}; first difference at #{at}"
+        if at < len(mine) and at < len(theirs) and isinstance(mine[at], dict) and isinstance(theirs[at], dict):
+            fields = sorted(f for f in set(mine[at]) | set(theirs[at]) if mine[at].get(f) != theirs[at].get(f))
+            line += ": " + ", ".join(f"{f} {mine[at].get(f)!r} (expected {theirs[at].get(f)!r})" for f in fields)
+        elif at < len(mine) or at < len(theirs):
+            line += (
+                f": {mine[at] if at < len(mine) else None!r} (expected {theirs[at] if at < len(theirs) else None!r})"
+            )
+        lines.append(line)
+    return lines

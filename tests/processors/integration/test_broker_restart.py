@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ddeflow.harness.derived import differences
 from ddeflow.local import processes
 from ddeflow.local.stack import LocalStack
 from tests.infra import Infra, local_stack_settings
@@ -80,6 +81,8 @@ async def test_broker_restart_mid_stream_keeps_the_output_exactly_once(
         uninterrupted = reference_run.derived.comparable()
         assert restarted.keys() == uninterrupted.keys()
         for name in uninterrupted:
-            assert restarted[name] == uninterrupted[name], f"{name} differs after the broker restart"
+            assert restarted[name] == uninterrupted[name], "\n".join(
+                [f"{name} differs after the broker restart:", *differences(restarted[name], uninterrupted[name])]
+            )
     finally:
         await asyncio.to_thread(stack.down)
