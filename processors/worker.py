@@ -29,7 +29,12 @@ Riding through outages
   its transaction), the state restored from the changelog, the input re-sought
   to the committed offsets.  State, offsets and outputs were committed together,
   so the rebuilt lane continues exactly where the last commit left it.
-- Records polled for a lane that is being rebuilt are dropped and re-read.
+- Records polled for a lane that is being rebuilt are dropped and re-read.  So
+  are records polled before a lane was rebuilt, whoever rebuilt it: the lane's
+  consumer positions are put back to where its state ends.  A rebalance may
+  rebuild a lane while a polled batch waits (for the lock, or through a pause
+  in an outage), and the batch's records may then start past that point; taking
+  them would skip the records in between.
 - Topic creation, schema registration and joining the group are retried the
   same way at start; the registry is not needed after start (schema ids are
   resolved once).
@@ -136,6 +141,10 @@ class Worker:
         self._broken: set[int] = set()
         self._lock = asyncio.Lock()
         self.assigned_once = False
+        # Lane (re)builds so far, and the count at which each lane was last built: a batch polled before
+        # its lane's build is not for that lane any more.
+        self.builds = 0
+        self._built_at: dict[int, int] = {}
         # The next offset to process per input partition.  Records below it (fetched before a seek) are skipped.
         self._next: dict[TopicPartition, int] = {}
         self.stats = WorkerStats(counters=self._transformer.counters)
@@ -182,21 +191,20 @@ class Worker:
         if lane is not None:
             await _stop_quietly(lane.producer)
 
-    async def heal(self) -> set[int]:
-        """Rebuild the lanes that failed; the numbers rebuilt now (their polled records predate the seek)."""
+    async def heal(self) -> None:
+        """Rebuild the lanes that failed."""
         if not self._broken:
-            return set()
+            return
         async with self._lock:
             assignment = list(self.consumer.assignment())
-            return await self._heal_all(assignment)
+            await self._heal_all(assignment)
 
-    async def _heal_all(self, assignment: list[TopicPartition]) -> set[int]:
+    async def _heal_all(self, assignment: list[TopicPartition]) -> None:
         owned = {tp.partition for tp in assignment}
         for number in sorted(self._broken - owned):
             # A newer owner has it now (the fence was real): the revoke already took it, or we let it go here.
             self._broken.discard(number)
             await self._drop(number)
-        healed: set[int] = set()
         for number in sorted(self._broken):
             try:
                 await asyncio.wait_for(
@@ -210,10 +218,8 @@ class Worker:
                 await self._drop(number)
                 continue
             self._broken.discard(number)
-            healed.add(number)
         if not self._broken:
             self._healthy()
-        return healed
 
     async def _own(self, number: int, tps: list[TopicPartition]) -> None:
         """Fence the previous holder of ``number``, restore its state, and seek to its committed offsets."""
@@ -236,6 +242,8 @@ class Worker:
             self.consumer.seek(tp, position)
             self._next[tp] = position
         self._lanes[number] = _Lane(producer, store)
+        self.builds += 1
+        self._built_at[number] = self.builds
 
     async def _restore(self, number: int) -> PartitionStore:
         return await restore_store(self._options, self._changelog, number)
@@ -263,13 +271,22 @@ class Worker:
 
     # --- processing -------------------------------------------------------------------
 
-    async def process(self, batch: dict[TopicPartition, list[Any]], skip: set[int]) -> None:
-        """One transaction per partition number; a number whose transaction fails is rebuilt before it goes on."""
+    async def process(self, batch: dict[TopicPartition, list[Any]], polled_after: int) -> None:
+        """One transaction per partition number; a number whose transaction fails is rebuilt before it goes on.
+
+        ``polled_after``: ``builds`` when the poll of ``batch`` began.
+        """
         by_number: dict[int, list[tuple[TopicPartition, list[Any]]]] = defaultdict(list)
         for tp, messages in batch.items():
-            if messages and tp.partition not in skip:
+            if messages:
                 by_number[tp.partition].append((tp, messages))
         async with self._lock:
+            for number in [n for n in by_number if self._built_at.get(n, 0) > polled_after]:
+                # Rebuilt since the poll began: its records are read again from where its state ends.
+                for tp, messages in by_number.pop(number):
+                    self.stats.counters["refetched"] += len(messages)
+                    if number in self._lanes and tp in self._next:
+                        self.consumer.seek(tp, self._next[tp])
             numbers = [n for n in sorted(by_number) if n not in self._broken and n in self._lanes]
             results = await asyncio.gather(
                 *(asyncio.wait_for(self._transaction(n, by_number[n]), TRANSACTION_TIMEOUT_S) for n in numbers),
@@ -421,6 +438,7 @@ async def _loop(worker: Worker, until_idle_s: float | None, linger_s: float, sto
     last_activity = time.monotonic()
     last_progress = time.monotonic()
     while not stop.is_set():
+        polled_after = worker.builds
         try:
             batch = await _poll(worker, linger_s)
         except Exception as exc:
@@ -431,12 +449,12 @@ async def _loop(worker: Worker, until_idle_s: float | None, linger_s: float, sto
             await pause(stop, worker.next_delay_s())
             continue
         # After the poll, so that a revoke it ran has settled who owns what before a lane is rebuilt.
-        healed = await worker.heal()
+        await worker.heal()
         if worker.broken:
             await pause(stop, worker.next_delay_s())
         now = time.monotonic()
         if any(batch.values()):
-            await worker.process(batch, skip=healed)
+            await worker.process(batch, polled_after)
             last_activity = now
         elif until_idle_s is not None and now - last_activity >= until_idle_s:
             if await worker.drained():
