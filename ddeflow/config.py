@@ -90,6 +90,15 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- operations ----------------------------------------------------------------------
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        alias="DDEFLOW_METRICS_PORT",
+        description="`ddeflow process` and `ddeflow ingest live` serve /metrics for Prometheus on it; 0: off.",
+    )
+
     # --- the embedded local stack -------------------------------------------------------
     home: Path = Field(default_factory=_default_home, alias="DDEFLOW_HOME")
     cache_dir: Path | None = Field(

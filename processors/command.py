@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from ddeflow.config import Settings
+from ddeflow.metrics import ProcessMetrics, add_metrics_port, metrics_port, serving
 from ddeflow.processors.worker import run_worker
 from ddeflow.signals import stop_on_signals
 
@@ -35,18 +36,22 @@ def register(sub: Any) -> None:
         metavar="MS",
         help="gather polls for up to MS before committing (default 0: commit each poll at once)",
     )
+    add_metrics_port(parser)
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> int:
-        with stop_on_signals() as stop:
+        port = metrics_port(args, settings)
+        metrics = ProcessMetrics() if port else None
+        with stop_on_signals() as stop, serving(metrics.registry if metrics else None, port):
             stats = await run_worker(
                 settings,
                 until_idle_s=args.until_idle,
                 max_batch=args.max_batch,
                 commit_interval_ms=args.commit_interval_ms,
                 stop=stop,
+                metrics=metrics,
             )
         print(stats.summary())
         return 0

@@ -16,6 +16,7 @@ import enum
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -58,6 +59,8 @@ class Committed:
     offsets: dict[TopicPartition, int]
     records_in: int
     records_out: int
+    out_topics: Counter[str]
+    """Records written per topic (``records_out`` of them in all)."""
 
 
 def raw_record(message: Any) -> RawRecord:
@@ -105,7 +108,7 @@ async def transact(
     """
     try:
         await producer.begin_transaction()
-        sent = 0
+        sent: Counter[str] = Counter()
         for _, messages in parts:
             for message in messages:
                 record = raw_record(message)
@@ -117,7 +120,7 @@ async def transact(
                 if use is Use.EMIT:
                     for out in outputs:
                         await producer.send(out.topic, out.value, key=out.key, headers=list(out.headers))
-                    sent += len(outputs)
+                        sent[out.topic] += 1
         for key, value in store.pending():
             await producer.send(changelog, value, key=key, partition=number)
         offsets = {tp: messages[-1].offset + 1 for tp, messages in parts}
@@ -129,7 +132,7 @@ async def transact(
         store.discard()
         raise
     store.commit()
-    return Committed(offsets, sum(len(messages) for _, messages in parts), sent)
+    return Committed(offsets, sum(len(messages) for _, messages in parts), sent.total(), sent)
 
 
 async def restore_store(options: dict[str, Any], changelog: str, number: int) -> PartitionStore:

@@ -66,6 +66,7 @@ from ddeflow.client_errors import translate
 from ddeflow.config import Settings
 from ddeflow.endpoints import Endpoints, kafka_options, registry_client, resolve
 from ddeflow.errors import ConfigError, DdeflowError
+from ddeflow.metrics import ProcessMetrics
 from ddeflow.outage import Outage
 from ddeflow.processors.engine import RECOVERY_BACKOFF, fatal, lane_producer, pause, restore_store, transact, until_done
 from ddeflow.processors.store import PartitionStore
@@ -129,7 +130,15 @@ class _Lane:
 
 
 class Worker:
-    def __init__(self, settings: Settings, endpoints: Endpoints, codec: AvroCodec, *, max_batch: int) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        endpoints: Endpoints,
+        codec: AvroCodec,
+        *,
+        max_batch: int,
+        metrics: ProcessMetrics | None = None,
+    ) -> None:
         self._settings = settings
         self._options = kafka_options(settings, endpoints)
         self._group = group_id(settings)
@@ -148,6 +157,9 @@ class Worker:
         # The next offset to process per input partition.  Records below it (fetched before a seek) are skipped.
         self._next: dict[TopicPartition, int] = {}
         self.stats = WorkerStats(counters=self._transformer.counters)
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.follow(self.stats)
         self.outage = Outage("Kafka")
         self._delays = backoff_delays(RECOVERY_BACKOFF, random.Random())
         self.raw_topics = [spec.name for spec in topics.raw_topics(settings.topic_prefix)]
@@ -266,6 +278,10 @@ class Worker:
         return next(self._delays)
 
     @property
+    def next_offsets(self) -> dict[TopicPartition, int]:
+        return self._next
+
+    @property
     def broken(self) -> bool:
         return bool(self._broken)
 
@@ -314,6 +330,7 @@ class Worker:
                 fresh.append((tp, kept))
         if not fresh:
             return
+        started = time.monotonic()
         done = await transact(
             producer, self._transformer, store, fresh, changelog=self._changelog, number=number, group=self._group
         )
@@ -321,6 +338,8 @@ class Worker:
         self.stats.records_in += done.records_in
         self.stats.records_out += done.records_out
         self.stats.transactions += 1
+        if self.metrics is not None:
+            self.metrics.committed(fresh, done.out_topics, time.monotonic() - started)
 
     async def drained(self) -> bool:
         """Every assigned input partition has been read up to its last stable offset."""
@@ -387,6 +406,7 @@ async def run_worker(
     max_batch: int = 1000,
     commit_interval_ms: int = 0,
     stop: asyncio.Event | None = None,
+    metrics: ProcessMetrics | None = None,
 ) -> WorkerStats:
     """Process until ``stop`` is set, or (with ``until_idle_s``) until drained and idle that long.
 
@@ -399,7 +419,9 @@ async def run_worker(
         codec = await until_done(lambda: prepare(settings, registry), stop, "preparing topics and schemas")
         if codec is None:
             return WorkerStats()
-        worker = await until_done(lambda: _started(settings, endpoints, codec, max_batch), stop, "joining the group")
+        worker = await until_done(
+            lambda: _started(settings, endpoints, codec, max_batch, metrics), stop, "joining the group"
+        )
         if worker is None:
             return WorkerStats()
         try:
@@ -410,8 +432,10 @@ async def run_worker(
     return worker.stats
 
 
-async def _started(settings: Settings, endpoints: Endpoints, codec: AvroCodec, max_batch: int) -> Worker:
-    worker = Worker(settings, endpoints, codec, max_batch=max_batch)
+async def _started(
+    settings: Settings, endpoints: Endpoints, codec: AvroCodec, max_batch: int, metrics: ProcessMetrics | None
+) -> Worker:
+    worker = Worker(settings, endpoints, codec, max_batch=max_batch, metrics=metrics)
     worker.consumer.subscribe(worker.raw_topics, listener=_Rebalance(worker))
     try:
         await worker.consumer.start()
@@ -460,6 +484,8 @@ async def _loop(worker: Worker, until_idle_s: float | None, linger_s: float, sto
             if await worker.drained():
                 return
             last_activity = now - until_idle_s + IDLE_CHECK_S
+        if worker.metrics is not None:
+            worker.metrics.lag(worker.consumer, worker.next_offsets)
         if now - last_progress >= PROGRESS_EVERY_S:
             log.info("progress: %s", worker.stats.summary())
             last_progress = now
