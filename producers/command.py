@@ -30,6 +30,7 @@ from pathlib import Path
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
 from ddeflow.dde.sports import Sport
+from ddeflow.metrics import add_metrics_port, metrics_port
 from ddeflow.producers.batch_ingest import BatchOutcome
 from ddeflow.producers.live import DEFAULT_HEAL_LOOKBACK_S, LiveOptions
 from ddeflow.producers.one_shot import SAFE_AGAIN, ingest_file, ingest_rest
@@ -234,6 +235,7 @@ def _run_live(args: argparse.Namespace, settings: Settings) -> int:
             max_requests_per_s=args.max_requests_per_s,
             lookback_s=args.lookback_h * 3600,
             outage=_outage_policy(args),
+            metrics_port=metrics_port(args, settings),
         )
         if args.summary_json is not None:
             args.summary_json.write_text(json.dumps(summary.to_json(), indent=2) + "\n", encoding="utf-8")
@@ -338,6 +340,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         f"(default {DEFAULT_HEAL_LOOKBACK_S / 3600:g}; 0 turns it off)",
     )
     live.add_argument("--summary-json", type=Path, help="also write the final summary to this file as JSON")
+    add_metrics_port(live)
     live.set_defaults(handler=_run_live)
 
     rest = sub.add_parser(

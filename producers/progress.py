@@ -45,9 +45,11 @@ class IngestCounters:
     """Running totals for one producer process (mutable; owned by the event loop)."""
 
     __slots__ = (
+        "connections",
         "dead_letters",
         "duplicates",
         "frames",
+        "frames_by_topic",
         "gaps_healed",
         "heartbeats",
         "reconnects",
@@ -60,6 +62,10 @@ class IngestCounters:
 
         A frame appended just as the broker went away is never acknowledged: it is in the topic, uncounted.
         """
+        self.frames_by_topic: dict[str, int] = {}
+        """``frames`` by raw topic."""
+        self.connections = 0
+        """Websocket connections open now."""
         self.heartbeats = 0
         self.duplicates = 0
         self.reconnects = 0

@@ -206,7 +206,7 @@ class RawSink:
         websocket ``frame`` is counted in ``counters.frames`` once the broker has it.
         """
         partition = partition_for(record.key, await self.partitions(record.topic))
-        on_ack = partial(self._acked, received_at_ns=record.received_at_ns, frame=frame)
+        on_ack = partial(self._acked, received_at_ns=record.received_at_ns, frame=frame, topic=record.topic)
         return await self._send(
             record.topic, record.value, record.key, partition, list(record.headers), generation, on_ack
         )
@@ -313,11 +313,13 @@ class RawSink:
         if exc is not None:
             self._trouble(kafka_error(exc, "Kafka did not accept a record"))
 
-    def _acked(self, future: asyncio.Future[Any], *, received_at_ns: int, frame: bool) -> None:
+    def _acked(self, future: asyncio.Future[Any], *, received_at_ns: int, frame: bool, topic: str) -> None:
         if not future.cancelled() and future.exception() is None:
             self.delays.record(time.time_ns() - received_at_ns)
             if frame:
                 self.counters.frames += 1
+                by_topic = self.counters.frames_by_topic
+                by_topic[topic] = by_topic.get(topic, 0) + 1
 
     def _started(self, generation: int) -> AIOKafkaProducer:
         """The producer of ``generation``; raises the fatal failure, or why that generation is over."""

@@ -15,6 +15,7 @@ from typing import Any
 from ddeflow.config import Settings
 from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import feed_tls
+from ddeflow.metrics import IngestFigures, ingest_registry, serving
 from ddeflow.producers.gate import Gate
 from ddeflow.producers.live import LiveIngest, LiveOptions, LiveSummary
 from ddeflow.producers.outage import OutagePolicy
@@ -94,8 +95,12 @@ async def run_live(
     max_requests_per_s: int = 4,
     lookback_s: float = 24 * 3600.0,
     outage: OutagePolicy | None = None,
+    metrics_port: int = 0,
 ) -> LiveSummary:
-    """Stream every live fixture of ``options.sports`` until ``stop`` is set (or, with ``until_finished``, done)."""
+    """Stream every live fixture of ``options.sports`` until ``stop`` is set (or, with ``until_finished``, done).
+
+    With ``metrics_port``, ``/metrics`` is served on it for Prometheus (see ``ddeflow.metrics``).
+    """
     token = require_token(settings)
     ws_gate = Gate(Pacer(max_connects_per_s, 1.0))
     rest_gate = Gate(Pacer(max_requests_per_s, 1.0))
@@ -103,6 +108,7 @@ async def run_live(
         open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime,
         FeedRest(settings.dde_api_url, token, rest_gate, verify=feed_tls(settings)) as rest,
     ):
+        metrics = ingest_registry(lambda: _figures(runtime, rest)) if metrics_port else None
         live = LiveIngest(
             streams_url=settings.dde_streams_url,
             token=token,
@@ -113,4 +119,16 @@ async def run_live(
             ws_gate=ws_gate,
             options=dataclasses.replace(options, stream=with_feed_tls(options.stream, settings)),
         )
-        return await live.run(stop)
+        with serving(metrics, metrics_port):
+            return await live.run(stop)
+
+
+def _figures(runtime: Runtime, rest: FeedRest) -> IngestFigures:
+    counters = runtime.sink.counters
+    return IngestFigures(
+        connections=counters.connections,
+        reconnects=counters.reconnects,
+        heartbeats=counters.heartbeats,
+        frames_by_topic=dict(counters.frames_by_topic),
+        rest_throttled=rest.rate_limited,
+    )

@@ -320,8 +320,12 @@ class StreamRunner:
                 logger=_ws_log,
                 ssl=self.options.tls if self.url().startswith("wss:") else None,
             ) as ws:
-                await ws.send(json.dumps({"authToken": self._token.get_secret_value()}))
-                await self._receive(ws, session)
+                self._counters.connections += 1
+                try:
+                    await ws.send(json.dumps({"authToken": self._token.get_secret_value()}))
+                    await self._receive(ws, session)
+                finally:
+                    self._counters.connections -= 1
         except InvalidStatus as exc:
             response = exc.response
             session.error = status_error(response.status_code, server_message(bytes(response.body)), self._what)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import httpx
+import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from ddeflow.errors import ConfigError
+from ddeflow.local.processes import free_port
 from ddeflow.metrics import (
     IngestFigures,
     ProcessMetrics,
@@ -16,9 +20,11 @@ from ddeflow.metrics import (
     delays_s,
     ingest_families,
     ingest_registry,
+    metrics_port,
     partition_lag,
     process_families,
     received_at_ns,
+    serving,
     transformer_sample,
 )
 
@@ -172,3 +178,30 @@ def test_ingest_families_and_their_registry() -> None:
         ("ddeflow_rest_throttled_total", ()): 1,
     }
     assert _scrape(ingest_registry(lambda: figures)) == values
+
+
+def test_the_port_comes_from_the_command_line_else_from_the_setting() -> None:
+    from ddeflow.cli import build_parser
+    from ddeflow.config import load_settings
+
+    parser = build_parser()
+    with_port = load_settings(DDEFLOW_METRICS_PORT="9101")
+    for command in (["process"], ["ingest", "live", "--sport", "soccer"]):
+        assert metrics_port(parser.parse_args(command), load_settings()) == 0
+        assert metrics_port(parser.parse_args(command), with_port) == 9101
+        assert metrics_port(parser.parse_args([*command, "--metrics-port", "9200"]), with_port) == 9200
+        assert metrics_port(parser.parse_args([*command, "--metrics-port", "0"]), with_port) == 0
+    with pytest.raises(ConfigError):
+        load_settings(DDEFLOW_METRICS_PORT="70000")
+
+
+def test_a_taken_port_is_a_configuration_error_and_a_served_page_answers() -> None:
+    registry = ingest_registry(lambda: IngestFigures(1, 0, 0, {}, 0))
+    port = free_port()
+    with serving(registry, port, host="127.0.0.1"):
+        page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert "ddeflow_ws_connections 1.0" in page
+        with pytest.raises(ConfigError, match=str(port)), serving(registry, port, host="127.0.0.1"):
+            pass
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
