@@ -49,7 +49,7 @@ def test_pipeline_services_run_real_ddeflow_commands() -> None:
     from ddeflow.cli import build_parser
 
     services = _compose()["services"]
-    pipeline = {name: s for name, s in services.items() if "pipeline" in s.get("profiles", [])}
+    pipeline = {name: s for name, s in services.items() if "pipeline" in s.get("profiles", []) and "build" in s}
     assert set(pipeline) == {"simulator", "ingest", "process"}
     parser = build_parser()
     for name, service in pipeline.items():
