@@ -31,6 +31,7 @@ from prometheus_client.registry import Collector
 
 from ddeflow.config import Settings
 from ddeflow.errors import ConfigError
+from ddeflow.producers.raw_records import HEADER_RECEIVED_AT
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ REST_THROTTLED = "ddeflow_rest_throttled"
 
 DROP_REASONS = ("duplicate", "stale", "late_for_removed_fixture")
 OUTCOMES = ("committed", "aborted")
-RECEIVED_AT_HEADER = "received-at-ns"
 
 TRANSACTION_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0)
 DELAY_BUCKETS_S = (0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -133,7 +133,7 @@ def process_families(figures: WorkerFigures) -> list[Metric]:
 def received_at_ns(headers: Iterable[tuple[str, bytes]]) -> int | None:
     """The producer's receipt time from a raw record's headers; None when absent or unreadable."""
     for name, value in headers:
-        if name == RECEIVED_AT_HEADER:
+        if name == HEADER_RECEIVED_AT:
             try:
                 return int(value)
             except ValueError:
