@@ -53,7 +53,6 @@ FRAMES = "ddeflow_frames"
 REST_THROTTLED = "ddeflow_rest_throttled"
 
 DROP_REASONS = ("duplicate", "stale", "late_for_removed_fixture")
-OUTCOMES = ("committed", "aborted")
 
 TRANSACTION_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0)
 DELAY_BUCKETS_S = (0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -154,12 +153,13 @@ def delays_s(messages: Iterable[Any], now_ns: int) -> list[float]:
 def partition_lag(ends: Mapping[Any, int | None], next_offsets: Mapping[Any, int]) -> dict[tuple[str, int], int]:
     """Records not yet processed per input partition: its last stable offset minus the next offset to process.
 
-    A partition whose end is not known yet (nothing fetched from it so far) is left out.
+    A partition whose end is not known yet (nothing fetched from it so far), or whose position is not (its lane
+    is not rebuilt yet), is left out.
     """
     return {
-        (tp.topic, tp.partition): max(0, end - next_offsets.get(tp, 0))
+        (tp.topic, tp.partition): max(0, end - next_offsets[tp])
         for tp, end in ends.items()
-        if end is not None and end >= 0
+        if end is not None and end >= 0 and tp in next_offsets
     }
 
 
