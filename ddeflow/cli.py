@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "ddeflow.topics_command",
     "ddeflow.acl_command",
     "ddeflow.tail",
+    "ddeflow.board.command",
 )
 
 
