@@ -131,12 +131,13 @@ async def _read(settings: Settings, names: list[str], state: BoardResult, until_
 async def _sample_once(
     consumer: AIOKafkaConsumer, admin: AIOKafkaAdminClient, settings: Settings, state: BoardResult
 ) -> None:
-    present = await consumer.topics()
+    # Asked of the cluster each time: the board works whatever partition counts it was given.
+    described = await admin.describe_topics([spec.name for spec in topics.raw_topics(settings.topic_prefix)])
     raw = [
-        TopicPartition(spec.name, p)
-        for spec in topics.raw_topics(settings.topic_prefix)
-        if spec.name in present
-        for p in sorted(consumer.partitions_for_topic(spec.name) or ())
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        if topic.get("error_code", 0) == 0
+        for partition in topic.get("partitions", [])
     ]
     ends: dict[TopicPartition, int] = await consumer.end_offsets(raw) if raw else {}
     state.samples.append(pipeline.OffsetSample(time.monotonic(), sum(ends.values())))

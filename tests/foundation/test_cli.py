@@ -22,7 +22,7 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-COMMANDS = ("local", "generate", "simulate", "ingest", "process", "replay", "schemas", "topics", "acl", "tail")
+COMMANDS = ("local", "generate", "simulate", "ingest", "process", "replay", "schemas", "topics", "acl", "tail", "board")
 
 
 def test_help_lists_every_command_with_what_it_does() -> None:
