@@ -2,8 +2,9 @@
 
 Each command group lives in its own module exposing ``register(subparsers)``;
 a registered parser sets ``handler(args, settings) -> int``.  Settings are
-loaded once here and passed down.  A ``DdeflowError`` ends the command with its
-message and exit code 2, never with a traceback.
+loaded once here and passed down.  A ``DdeflowError`` ends the command with one
+line (its message and a hint) and exit code 2; any other failure with one line and
+exit code 1.  ``-v`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
+from ddeflow.cli_help import add_examples, error_line
 from ddeflow.config import Settings, load_settings
 from ddeflow.errors import DdeflowError
+
+log = logging.getLogger("ddeflow")
 
 # Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
@@ -38,11 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ddeflow",
         description="Stream processing on Kafka for the DDE live sports feed.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level; tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    add_examples(parser)
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("ddeflow")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,10 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings: Settings = load_settings()
         code: int = args.handler(args, settings)
     except DdeflowError as exc:
-        print(f"ddeflow: error: {exc}", file=sys.stderr)
+        if args.verbose:
+            log.debug("the command failed", exc_info=True)
+        print(error_line(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(error_line(exc), file=sys.stderr)
+        return 1
     return code
 
 

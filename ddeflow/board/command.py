@@ -49,7 +49,6 @@ def register(sub: Any) -> None:
             "fixture, with a footer: packets/s in, records/s out, dropped, DLQ, consumer lag and delay. "
             "Not on a terminal, it prints a line per changed row instead."
         ),
-        epilog="example: ddeflow board --sport soccer --metrics-url http://127.0.0.1:9400/metrics",
     )
     parser.add_argument("--sport", choices=[s.value for s in Sport], help="only this sport's fixtures")
     parser.add_argument("--fixture", metavar="ID", help="only this fixture (its id or the first characters of it)")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from ddeflow.cli import build_parser
+from ddeflow.cli_help import EXAMPLES, commands, error_line
+from ddeflow.errors import BrokerError, ConfigError
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -65,3 +70,27 @@ def test_cluster_ports_that_overlap_are_refused_before_anything_starts(tmp_path:
     assert done.returncode == 2
     assert "ports overlap" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "local" / "kafka-1").exists()
+
+
+def test_every_command_and_sub_command_has_an_example_that_parses() -> None:
+    parser = build_parser()
+    paths = [path for path, _ in commands(parser)]
+    assert set(paths) == set(EXAMPLES), set(paths) ^ set(EXAMPLES)
+    for path, child in commands(parser):
+        assert child.epilog and "example" in child.epilog, path
+        words = shlex.split(EXAMPLES[path])
+        while "=" in words[0]:  # the environment an example sets
+            words.pop(0)
+        assert words[0] == "ddeflow" and " ".join(words[1:]).startswith(path), path
+        args = parser.parse_args(words[1:])
+        assert callable(args.handler), path
+
+
+def test_version_and_errors_are_one_line_with_a_hint() -> None:
+    done = _run("--version")
+    assert done.returncode == 0 and done.stdout.strip().startswith("ddeflow ")
+    refused = error_line(BrokerError("topic t does not exist"))
+    assert refused.startswith("ddeflow: error: topic t does not exist (hint: ") and "\n" not in refused
+    assert error_line(ConfigError("set `X` first")) == "ddeflow: error: set `X` first"
+    unexpected = error_line(RuntimeError("boom\nsecond line"))
+    assert unexpected == "ddeflow: error: unexpected RuntimeError: boom second line (run with -v for the traceback)"
