@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
 from aiokafka import AIOKafkaConsumer
@@ -42,14 +42,13 @@ def register(sub: Any) -> None:
 
 async def consume(
     settings: Settings,
-    topic: str | Sequence[str],
+    topic: str,
     *,
     from_beginning: bool,
     until_idle_s: float | None,
     limit: int | None = None,
 ) -> AsyncIterator[decode.Consumed]:
-    """Records of ``topic`` (already prefixed; or of several topics) in partition order, until idle or ``limit``."""
-    names = [topic] if isinstance(topic, str) else list(topic)
+    """Records of ``topic`` (already prefixed) in partition order, until idle or ``limit``."""
     options = kafka_options(settings, resolve(settings))
     consumer = AIOKafkaConsumer(
         **options,
@@ -58,16 +57,15 @@ async def consume(
         auto_offset_reset="earliest" if from_beginning else "latest",
     )
     try:
-        for name in names:
-            await check_topic_readable(options, name)
+        await check_topic_readable(options, topic)
         await consumer.start()
         # Without a group every partition is assigned, and auto_offset_reset picks the start.
-        consumer.subscribe(names)
+        consumer.subscribe([topic])
         seen = 0
         last_activity = time.monotonic()
         while True:
             batch = await consumer.getmany(timeout_ms=200)
-            records = [m for tp in sorted(batch, key=lambda tp: (tp.topic, tp.partition)) for m in batch[tp]]
+            records = [m for tp in sorted(batch, key=lambda tp: tp.partition) for m in batch[tp]]
             for message in records:
                 yield decode.Consumed(
                     topic=message.topic,
@@ -87,7 +85,7 @@ async def consume(
             elif until_idle_s is not None and time.monotonic() - last_activity >= until_idle_s:
                 return
     except AIOKafkaError as exc:
-        raise kafka_error(await explained(exc, options), f"reading {', '.join(names)}") from None
+        raise kafka_error(await explained(exc, options), f"reading {topic}") from None
     finally:
         await consumer.stop()
 

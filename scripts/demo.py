@@ -113,9 +113,13 @@ async def read_raw(settings: Settings) -> dict[str, RawCount]:
     names = [spec.name for spec in topics.raw_topics(settings.topic_prefix)]
     found = await describe_topics(kafka_options(settings, resolve(settings)), names)
     present = [name for name in names if found[name] is not None]
-    records = []
-    async for record in consume(settings, present, from_beginning=True, until_idle_s=1.5):
-        records.append((record.topic, (await decode.view(record, None, settings.topic_prefix))["value"]))
+    records: list[tuple[str, Any]] = []
+
+    async def read(topic: str) -> None:
+        async for record in consume(settings, topic, from_beginning=True, until_idle_s=1.5):
+            records.append((record.topic, (await decode.view(record, None, settings.topic_prefix))["value"]))
+
+    await asyncio.gather(*(read(topic) for topic in present))
     return raw_counts(records)
 
 

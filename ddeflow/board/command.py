@@ -110,21 +110,29 @@ class BoardResult:
 
 
 async def _read(settings: Settings, names: list[str], state: BoardResult, until_idle_s: float | None) -> None:
+    """Every topic read side by side, each folded into the board as its records come."""
     prefix = settings.topic_prefix
     feed = feed_topic()
     async with registry_client(settings, resolve(settings)) as registry:
         codec = AvroCodec(registry)
-        async for record in consume(settings, names, from_beginning=True, until_idle_s=until_idle_s):
-            name = record.topic.removeprefix(prefix)
-            if name == topics.DLQ:
-                state.recent.dlq += 1
-                continue
-            item = await decode.view(record, codec, prefix)
-            value = item["value"]
-            if not isinstance(value, dict):
-                continue
-            state.board = model.apply(state.board, model.Derived(name, value, record.timestamp_ms), feed)
-            state.recent.add(record.timestamp_ms, pipeline.delay_ms(value, record.timestamp_ms))
+
+        async def read(topic: str) -> None:
+            async for record in consume(settings, topic, from_beginning=True, until_idle_s=until_idle_s):
+                name = record.topic.removeprefix(prefix)
+                if name == topics.DLQ:
+                    state.recent.dlq += 1
+                    continue
+                value = (await decode.view(record, codec, prefix))["value"]
+                if isinstance(value, dict):
+                    state.board = model.apply(state.board, model.Derived(name, value, record.timestamp_ms), feed)
+                    state.recent.add(record.timestamp_ms, pipeline.delay_ms(value, record.timestamp_ms))
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for topic in names:
+                    group.create_task(read(topic))
+        except ExceptionGroup as failed:  # the first reader's error, as the CLI knows how to say it
+            raise failed.exceptions[0] from None
 
 
 async def _sample_once(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from ddeflow import topics
@@ -22,12 +23,13 @@ ACTIONS_PREFIX = "dde.actions."
 
 @dataclass(frozen=True, slots=True)
 class FeedStatus:
-    """What the producer last said about a fixture's stream (topic ``dde.feed-status``)."""
+    """What the producer last said about one stream of a fixture (topic ``dde.feed-status``)."""
 
     fixture_id: str
     state: FeedState
     since_ms: int
-    """When the stream entered ``state`` (the record's timestamp)."""
+    """When the stream entered ``state`` (the record's ``since``, else its timestamp)."""
+    stream: str = "actions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,8 @@ class FixtureRow:
     corrections: int = 0
     latest_correction: Correction | None = None
     breaks: int = 0
-    feed: FeedStatus | None = None
+    feed: Mapping[str, FeedStatus] = field(default_factory=dict)
+    """The latest status of each of the fixture's streams (actions, statistics)."""
 
     def period_name(self, period: int) -> str:
         label = self.period_labels.get(period)
@@ -178,12 +181,42 @@ def _break(row: FixtureRow, value: Mapping[str, Any]) -> FixtureRow:
     )
 
 
+def _millis(text: object) -> int | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
 def feed_status(value: Mapping[str, Any], timestamp_ms: int) -> FeedStatus | None:
     """A ``dde.feed-status`` value as the board's model; None when its state is not one the board knows."""
     state = str(value.get("state", "")).lower()
     if state not in FEED_STATES or not value.get("fixtureId"):
         return None
-    return FeedStatus(str(value["fixtureId"]), state, timestamp_ms)
+    since = _millis(value.get("since"))
+    stream = str(value.get("stream") or "actions")
+    return FeedStatus(str(value["fixtureId"]), state, timestamp_ms if since is None else since, stream)
+
+
+def _feed(row: FixtureRow, value: Mapping[str, Any], timestamp_ms: int) -> FixtureRow:
+    status = feed_status(value, timestamp_ms)
+    if status is None:
+        return row
+    return dataclasses.replace(row, feed={**row.feed, status.stream: status})
+
+
+def feed_summary(row: FixtureRow) -> FeedStatus | None:
+    """The fixture's feed as one status: down while any stream is down (since the earliest), finished once every
+    stream finished, else up; None before any status."""
+    statuses = list(row.feed.values())
+    down = [s for s in statuses if s.state == "down"]
+    if down:
+        return min(down, key=lambda s: s.since_ms)
+    if statuses and all(s.state == "finished" for s in statuses):
+        return max(statuses, key=lambda s: s.since_ms)
+    return next((s for s in statuses if s.state == "up"), None)
 
 
 def apply(board: Board, record: Derived, feed_topic: str | None = None) -> Board:
@@ -204,7 +237,7 @@ def apply(board: Board, record: Derived, feed_topic: str | None = None) -> Board
     elif name == topics.BREAK_COMPLETIONS:
         row = _break(row, value)
     elif feed_topic is not None and name == feed_topic:
-        row = dataclasses.replace(row, feed=feed_status(value, record.timestamp_ms))
+        row = _feed(row, value, record.timestamp_ms)
     else:
         return board
     return Board({**board.rows, fixture_id: row})

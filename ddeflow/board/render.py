@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ddeflow.board.model import FixtureRow
+from ddeflow.board.model import FixtureRow, feed_summary
 from ddeflow.board.pipeline import Figures
 
 HIGHLIGHT_MS = 5_000
@@ -31,7 +31,7 @@ def score(row: FixtureRow) -> str:
 
 
 def feed(row: FixtureRow, now_ms: int) -> str:
-    status = row.feed
+    status = feed_summary(row)
     if status is None:
         return "—"
     if status.state == "down":
@@ -88,7 +88,8 @@ def table(rows: Sequence[FixtureRow], now_ms: int, names: Mapping[str, str], tit
         grid.add_column(column, overflow="fold")
     for row in rows:
         style = "bold white on red" if fresh_correction(row, now_ms) else None
-        feed_cell = Text(feed(row, now_ms), style="bold red" if row.feed and row.feed.state == "down" else "")
+        text = feed(row, now_ms)
+        feed_cell = Text(text, style="bold red" if text.startswith("down") else "")
         grid.add_row(*cells(row, now_ms, names)[:-1], feed_cell, style=style)
     return grid
 

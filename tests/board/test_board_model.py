@@ -36,21 +36,35 @@ def test_a_change_of_the_match_score_alone_says_so_and_period_names_default_per_
     assert render.score(row) == "10-9 (quarter 2: 4-4)"
 
 
-def test_feed_status_and_filters() -> None:
+def _feed(fixture: str, stream: str, state: str, since: str) -> dict[str, object]:
+    """A ``dde.feed-status`` value (schemas/feed_status.avsc on the feed branch) as decode.view shows it."""
+    return {"fixtureId": fixture, "sport": "soccer", "stream": stream, "state": state, "since": since}
+
+
+def test_feed_status_per_stream_and_filters() -> None:
     feed = "dde.feed-status"
+    since = "2026-09-22T12:00:00Z"
+    since_ms = 1_790_078_400_000
     records = [
         *known_records(),
-        Derived(feed, {"fixtureId": SOCCER, "state": "down", "downForMs": None}, T0 + 20_000),
-        Derived(feed, {"fixtureId": VOLLEY, "state": "bogus"}, T0 + 20_000),
+        Derived(feed, _feed(SOCCER, "actions", "up", since), T0),
+        Derived(feed, _feed(SOCCER, "statistics", "down", since), T0 + 20_000),
+        Derived(feed, _feed(VOLLEY, "actions", "unknown", since), T0 + 20_000),
     ]
     board = model.build(records, feed_topic=feed)
-    assert board.rows[SOCCER].feed == FeedStatus(SOCCER, "down", T0 + 20_000)
-    assert render.feed(board.rows[SOCCER], T0 + 32_500) == "down 12 s"
+    assert board.rows[SOCCER].feed["statistics"] == FeedStatus(SOCCER, "down", since_ms, "statistics")
+    assert render.feed(board.rows[SOCCER], since_ms + 12_500) == "down 12 s"  # any stream down: the fixture is
     assert render.feed(board.rows[VOLLEY], T0) == "—"
+    ended = model.build([*records, Derived(feed, _feed(SOCCER, "statistics", "finished", since), T0)], feed)
+    assert render.feed(ended.rows[SOCCER], T0) == "up"  # actions still up
+    both = model.build(
+        [*records, *(Derived(feed, _feed(SOCCER, s, "finished", since), T0) for s in ("actions", "statistics"))], feed
+    )
+    assert render.feed(both.rows[SOCCER], T0) == "finished"
     assert [r.fixture_id for r in model.selected(board, sport="soccer")] == [SOCCER]
     assert [r.fixture_id for r in model.selected(board, fixture=VOLLEY[:8])] == [VOLLEY]
     # Without a feed topic configured, its records change nothing.
-    assert model.build(records).rows[SOCCER].feed is None
+    assert model.build(records).rows[SOCCER].feed == {}
 
 
 def _text(renderable: object, *, terminal: bool) -> str:
