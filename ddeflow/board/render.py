@@ -82,8 +82,8 @@ def footer(figures: Figures) -> str:
     )
 
 
-def table(rows: Sequence[FixtureRow], now_ms: int, names: Mapping[str, str], title: str | None = None) -> Table:
-    grid = Table(title=title, expand=False, header_style="bold")
+def table(rows: Sequence[FixtureRow], now_ms: int, names: Mapping[str, str]) -> Table:
+    grid = Table(expand=False, header_style="bold")
     for column in COLUMNS:
         grid.add_column(column, overflow="fold")
     for row in rows:
@@ -97,7 +97,8 @@ def table(rows: Sequence[FixtureRow], now_ms: int, names: Mapping[str, str], tit
 def screen(
     rows: Sequence[FixtureRow], figures: Figures, now_ms: int, names: Mapping[str, str], title: str | None = None
 ) -> Group:
-    return Group(table(rows, now_ms, names, title), Text(footer(figures), style="dim"))
+    parts = [Text(title, style="bold")] if title else []
+    return Group(*parts, table(rows, now_ms, names), Text(footer(figures), style="dim"))
 
 
 def plain_line(row: FixtureRow, now_ms: int, names: Mapping[str, str]) -> str:
