@@ -32,9 +32,28 @@ class FeedStatus:
     stream: str = "actions"
 
 
+Pair = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One score change: the period's score and the match score, before and after.
+
+    Kept as numbers and named when drawn: the period's label may only arrive later, on another topic.
+    """
+
+    period: int
+    before: Pair
+    after: Pair
+    match_before: Pair
+    match_after: Pair
+
+
 @dataclass(frozen=True, slots=True)
 class Correction:
-    text: str
+    change: Change
+    cause: str
+    """The causing packet's sendType (Updated, Deleted...)."""
     at_ms: int
     """When the correction was committed (the derived record's timestamp)."""
 
@@ -56,8 +75,7 @@ class FixtureRow:
     score_period: int | None = None
     period_home: int = 0
     period_away: int = 0
-    last_change: str = ""
-    """The latest score change, e.g. ``set 1: 6-4 → 7-4``."""
+    last_change: Change | None = None
     last_event: str = ""
     last_seq: int = -1
     """fixtureSeqNum of what set clock, period and last event."""
@@ -90,19 +108,33 @@ class Board:
         return sorted(self.rows.values(), key=lambda r: (r.sport, r.fixture_id))
 
 
-def score_change_text(row: FixtureRow, value: Mapping[str, Any]) -> str:
-    """What changed, and only that: the period's score, and the match score when it moved too."""
+def change_of(value: Mapping[str, Any]) -> Change:
+    return Change(
+        period=int(value["period"]),
+        before=(int(value["previousHomePeriodScore"]), int(value["previousAwayPeriodScore"])),
+        after=(int(value["homePeriodScore"]), int(value["awayPeriodScore"])),
+        match_before=(int(value["previousHomeScore"]), int(value["previousAwayScore"])),
+        match_after=(int(value["homeScore"]), int(value["awayScore"])),
+    )
+
+
+def change_text(row: FixtureRow, change: Change | None) -> str:
+    """What changed, and only that (``1st set: 6-4 → 7-4``), with the match score when it moved too."""
+    if change is None:
+        return ""
     parts = []
-    period = int(value["period"])
-    before = (value["previousHomePeriodScore"], value["previousAwayPeriodScore"])
-    after = (value["homePeriodScore"], value["awayPeriodScore"])
-    if before != after:
-        parts.append(f"{row.period_name(period)}: {before[0]}-{before[1]} → {after[0]}-{after[1]}")
-    match_before = (value["previousHomeScore"], value["previousAwayScore"])
-    match_after = (value["homeScore"], value["awayScore"])
-    if match_before != match_after or not parts:
-        parts.append(f"match: {match_before[0]}-{match_before[1]} → {match_after[0]}-{match_after[1]}")
+    if change.before != change.after:
+        before, after = change.before, change.after
+        parts.append(f"{row.period_name(change.period)}: {before[0]}-{before[1]} → {after[0]}-{after[1]}")
+    if change.match_before != change.match_after or not parts:
+        before, after = change.match_before, change.match_after
+        parts.append(f"match: {before[0]}-{before[1]} → {after[0]}-{after[1]}")
     return ", ".join(parts)
+
+
+def correction_text(row: FixtureRow) -> str:
+    fix = row.latest_correction
+    return "" if fix is None else f"{change_text(row, fix.change)} ({fix.cause})"
 
 
 def _with_team(row: FixtureRow, team_id: str | None) -> FixtureRow:
@@ -116,7 +148,7 @@ def _later(row: FixtureRow, value: Mapping[str, Any]) -> bool:
 
 
 def _score_change(row: FixtureRow, value: Mapping[str, Any], at_ms: int) -> FixtureRow:
-    text = score_change_text(row, value)
+    change = change_of(value)
     row = dataclasses.replace(
         row,
         home=int(value["homeScore"]),
@@ -124,14 +156,14 @@ def _score_change(row: FixtureRow, value: Mapping[str, Any], at_ms: int) -> Fixt
         score_period=int(value["period"]),
         period_home=int(value["homePeriodScore"]),
         period_away=int(value["awayPeriodScore"]),
-        last_change=text,
+        last_change=change,
         score_changes=row.score_changes + 1,
     )
     if value.get("isCorrection"):
         row = dataclasses.replace(
             row,
             corrections=row.corrections + 1,
-            latest_correction=Correction(f"{text} ({value['causeSendType']})", at_ms),
+            latest_correction=Correction(change, str(value["causeSendType"]), at_ms),
         )
     return row
 

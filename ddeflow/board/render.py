@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ddeflow.board.model import FixtureRow, feed_summary
+from ddeflow.board.model import FixtureRow, change_text, correction_text, feed_summary
 from ddeflow.board.pipeline import Figures
 
 HIGHLIGHT_MS = 5_000
@@ -49,9 +49,9 @@ def corrections(row: FixtureRow, now_ms: int) -> str:
 
 def last_change(row: FixtureRow, now_ms: int) -> str:
     """The latest score change; while a correction is fresh, the correction with its cause."""
-    if row.latest_correction is not None and fresh_correction(row, now_ms):
-        return row.latest_correction.text
-    return row.last_change
+    if fresh_correction(row, now_ms):
+        return correction_text(row)
+    return change_text(row, row.last_change)
 
 
 def cells(row: FixtureRow, now_ms: int, names: Mapping[str, str]) -> tuple[str, ...]:

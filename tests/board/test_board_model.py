@@ -19,20 +19,20 @@ def test_rows_hold_score_period_clock_last_event_and_corrections() -> None:
     volley, soccer = board.rows[VOLLEY], board.rows[SOCCER]
     assert (volley.sport, volley.status, volley.period, volley.clock) == ("volleyball", "InProgress", 1, "09:10")
     assert render.score(volley) == "0-0 (1st set: 7-4)"
-    assert volley.last_change == "1st set: 6-4 → 7-4"
+    assert model.change_text(volley, volley.last_change) == "1st set: 6-4 → 7-4"
     assert volley.teams == (HOME, AWAY) and (volley.score_changes, volley.corrections) == (2, 0)
     # The throw-in (seq 11) is read after the deleted goal (seq 12): clock and last event stay on the later one.
     assert (soccer.clock, soccer.last_event, soccer.period) == ("62:27", "Goal (Deleted)", 2)
     assert render.score(soccer) == "0-0 (2nd half: 0-0)"
-    assert soccer.last_change == "2nd half: 1-0 → 0-0, match: 1-0 → 0-0"
+    assert model.change_text(soccer, soccer.last_change) == "2nd half: 1-0 → 0-0, match: 1-0 → 0-0"
     assert soccer.corrections == 1 and soccer.latest_correction is not None
-    assert soccer.latest_correction.text == "2nd half: 1-0 → 0-0, match: 1-0 → 0-0 (Deleted)"
+    assert model.correction_text(soccer) == "2nd half: 1-0 → 0-0, match: 1-0 → 0-0 (Deleted)"
 
 
 def test_a_change_of_the_match_score_alone_says_so_and_period_names_default_per_sport() -> None:
     records = [Derived(topics.SCORE_CHANGES, score("f", "basketball", 3, (10, 8, 10, 9), (2, 4, 4, 4, 4)), T0)]
     row = model.build(records).rows["f"]
-    assert row.last_change == "match: 10-8 → 10-9"
+    assert model.change_text(row, row.last_change) == "match: 10-8 → 10-9"
     assert render.score(row) == "10-9 (quarter 2: 4-4)"
 
 
@@ -106,6 +106,15 @@ def test_plain_lines_off_a_terminal() -> None:
     assert lines[0].startswith("soccer | ") and lines[1].startswith("volleyball | ")
     assert lines[1].split(" | ")[5:7] == ["0-0 (1st set: 7-4)", "1st set: 6-4 → 7-4"]
     assert all("│" not in line and "\x1b" not in line for line in lines)
+
+
+def test_a_period_named_after_its_score_change_names_the_change_too() -> None:
+    change = Derived(topics.SCORE_CHANGES, score("b", "basketball", 7, (50, 55, 50, 57), (3, 0, 0, 0, 2)), T0)
+    started = Derived(topics.FIXTURE_EVENTS, event("b", "basketball", 6, "PeriodStarted", "3rd quarter", 3), T0)
+    early = model.build([change]).rows["b"]
+    assert render.last_change(early, T0) == "quarter 3: 0-0 → 0-2, match: 50-55 → 50-57"
+    row = model.build([change, started]).rows["b"]  # the topics are read side by side: the label came later
+    assert render.last_change(row, T0) == "3rd quarter: 0-0 → 0-2, match: 50-55 → 50-57"
 
 
 def test_events_name_periods_and_a_later_status_wins() -> None:
