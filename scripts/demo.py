@@ -38,7 +38,9 @@ from ddeflow.config import Settings, load_settings
 from ddeflow.dde import Sport
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.errors import DdeflowError
+from ddeflow.local.processes import free_port
 from ddeflow.local.stack import LocalStack
+from ddeflow.metrics import ProcessMetrics, serving
 from ddeflow.processors.worker import WorkerStats, run_worker
 from ddeflow.producers.live import LiveOptions, LiveSummary
 from ddeflow.producers.raw_records import Stream
@@ -150,46 +152,51 @@ async def pipeline(settings: Settings, data: Path, matches: Mapping[str, Match])
         console.print(
             f"simulator: {sim.url}; before each frame a 1% chance of a dropped connection, after it 2% of a re-send"
         )
-        stop_worker, stop_board = asyncio.Event(), asyncio.Event()
-        worker = asyncio.create_task(run_worker(feed, stop=stop_worker))
-        await until_topics_exist(feed)
-        stats = sim.stats
+        metrics, metrics_port = ProcessMetrics(), free_port()
+        with serving(metrics.registry, metrics_port, host="127.0.0.1"):
+            stop_worker, stop_board = asyncio.Event(), asyncio.Event()
+            worker = asyncio.create_task(run_worker(feed, stop=stop_worker, metrics=metrics))
+            await until_topics_exist(feed)
+            stats = sim.stats
 
-        def title() -> str:
-            faults = stats.faults
-            return (
-                f"ddeflow demo: {len(matches)} live matches · simulator sent {stats.frames_total:,} frames, "
-                f"dropped {faults[FaultKind.DROP]} connections, re-sent {faults[FaultKind.DUPLICATE]} frames"
+            def title() -> str:
+                faults = stats.faults
+                return (
+                    f"ddeflow demo: {len(matches)} live matches · simulator sent {stats.frames_total:,} frames, "
+                    f"dropped {faults[FaultKind.DROP]} connections, re-sent {faults[FaultKind.DUPLICATE]} frames"
+                )
+
+            names = {m.fixture_id: m.name for m in matches.values()}
+            board_options = BoardOptions(
+                names=names, title=title, metrics_url=f"http://127.0.0.1:{metrics_port}/metrics"
             )
-
-        names = {m.fixture_id: m.name for m in matches.values()}
-        board = asyncio.create_task(run_board(feed, BoardOptions(names=names, title=title), console, stop_board))
-        options = LiveOptions(
-            sports=tuple(Sport),
-            streams=frozenset({Stream.ACTIONS, Stream.STATISTICS}),
-            poll_interval_s=1.0,
-            lead_s=5.0,
-            progress_interval_s=3600.0,  # the board shows progress
-            until_finished=True,
-        )
-        ingest = asyncio.create_task(run_live(feed, options, asyncio.Event()))
-        await asyncio.wait({ingest, worker, board}, return_when=asyncio.FIRST_COMPLETED)
-        if worker.done() or board.done():  # either ends early only on an error: raise it
-            ingest.cancel()
+            board = asyncio.create_task(run_board(feed, board_options, console, stop_board))
+            options = LiveOptions(
+                sports=tuple(Sport),
+                streams=frozenset({Stream.ACTIONS, Stream.STATISTICS}),
+                poll_interval_s=1.0,
+                lead_s=5.0,
+                progress_interval_s=3600.0,  # the board shows progress
+                until_finished=True,
+            )
+            ingest = asyncio.create_task(run_live(feed, options, asyncio.Event()))
+            await asyncio.wait({ingest, worker, board}, return_when=asyncio.FIRST_COMPLETED)
+            if worker.done() or board.done():  # either ends early only on an error: raise it
+                ingest.cancel()
+                stop_worker.set()
+                stop_board.set()
+                await worker
+                await board
+            summary = await ingest
+            await asyncio.sleep(3)  # let the worker catch up with the last packets
             stop_worker.set()
+            processed = await worker
+            worker_s = time.monotonic() - processed.started_at
+            await asyncio.sleep(2)  # and the board with the worker's last commits
             stop_board.set()
-            await worker
-            await board
-        summary = await ingest
-        await asyncio.sleep(3)  # let the worker catch up with the last packets
-        stop_worker.set()
-        processed = await worker
-        worker_s = time.monotonic() - processed.started_at
-        await asyncio.sleep(2)  # and the board with the worker's last commits
-        stop_board.set()
-        shown = await board
-        drops = {fixture: kinds.get(FaultKind.DROP, 0) for fixture, kinds in stats.faults_by_fixture.items()}
-        return Outcome(summary, processed, worker_s, shown, await read_raw(feed), drops)
+            shown = await board
+            drops = {fixture: kinds.get(FaultKind.DROP, 0) for fixture, kinds in stats.faults_by_fixture.items()}
+            return Outcome(summary, processed, worker_s, shown, await read_raw(feed), drops)
 
 
 def _ms(value: float | None) -> str:
