@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ddeflow import topics
 from ddeflow.avro import AvroCodec
+from ddeflow.producers.raw_records import RawRecord
 
 RAW = "raw"
 DLQ = "dlq"
 AVRO = "avro"
-
-
-@dataclass(frozen=True, slots=True)
-class Consumed:
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int
-    key: bytes | None
-    value: bytes | None
-    headers: tuple[tuple[str, bytes], ...]
 
 
 def kind_of(topic: str, prefix: str = "") -> str:
@@ -68,7 +57,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-async def view(record: Consumed, codec: AvroCodec | None, prefix: str = "") -> dict[str, Any]:
+async def view(record: RawRecord, codec: AvroCodec | None, prefix: str = "") -> dict[str, Any]:
     """One record as a dict: position, key, headers and the decoded value."""
     kind = kind_of(record.topic, prefix)
     value: Any

@@ -24,6 +24,7 @@ from ddeflow.client_errors import kafka_error
 from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.kafka_connect import explained
+from ddeflow.producers.raw_records import RawRecord
 
 
 def register(sub: Any) -> None:
@@ -47,7 +48,7 @@ async def consume(
     from_beginning: bool,
     until_idle_s: float | None,
     limit: int | None = None,
-) -> AsyncIterator[decode.Consumed]:
+) -> AsyncIterator[RawRecord]:
     """Records of ``topic`` (already prefixed) in partition order, until idle or ``limit``."""
     options = kafka_options(settings, resolve(settings))
     consumer = AIOKafkaConsumer(
@@ -67,7 +68,7 @@ async def consume(
             batch = await consumer.getmany(timeout_ms=200)
             records = [m for tp in sorted(batch, key=lambda tp: tp.partition) for m in batch[tp]]
             for message in records:
-                yield decode.Consumed(
+                yield RawRecord(
                     topic=message.topic,
                     partition=message.partition,
                     offset=message.offset,

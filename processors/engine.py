@@ -30,7 +30,8 @@ from ddeflow.errors import BrokerError, ConfigError, DdeflowError, KafkaAuthErro
 from ddeflow.outage import Outage
 from ddeflow.partitioning import default_partitioner
 from ddeflow.processors.store import PartitionStore
-from ddeflow.processors.transform import RawRecord, Transformer
+from ddeflow.processors.transform import Transformer
+from ddeflow.producers.raw_records import RawRecord
 
 log = logging.getLogger("ddeflow.processors")
 

@@ -39,7 +39,8 @@ from ddeflow.kafka_connect import admin_client, explaining
 from ddeflow.processors.engine import Use, lane_producer, restore_store, transact, until_done
 from ddeflow.processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
 from ddeflow.processors.store import PartitionStore
-from ddeflow.processors.transform import RawRecord, Transformer, retention_policy
+from ddeflow.processors.transform import Transformer, retention_policy
+from ddeflow.producers.raw_records import RawRecord
 from ddeflow.registry import SchemaRegistry
 
 log = logging.getLogger("ddeflow.replay")

@@ -19,7 +19,7 @@ makes replays equal live runs, is in ``ddeflow.processors.core.retention``.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ddeflow import topics
 from ddeflow.avro import AvroCodec
@@ -47,21 +47,9 @@ from ddeflow.processors.store import (
     statistics_key,
     stream_time_key,
 )
+from ddeflow.producers.raw_records import RawRecord, Stream, raw_topic, received_at_us
 
-RECEIVED_AT_HEADER = "received-at-ns"
 ORIGIN = "processor"
-
-
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: tuple[tuple[str, bytes], ...] = ()
-    timestamp_ms: int = field(kw_only=True)
-    """The Kafka record's timestamp: what stream time is made of."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,36 +63,21 @@ class OutRecord:
 @dataclass(frozen=True, slots=True)
 class Route:
     sport: Sport
-    statistics: bool
+    stream: Stream
 
 
 def raw_routes(prefix: str) -> dict[str, Route]:
     """Every raw topic under ``prefix`` with the sport and stream it carries."""
     routes: dict[str, Route] = {}
     for sport in Sport:
-        routes[prefix + topics.raw_actions(sport)] = Route(sport, statistics=False)
-        routes[prefix + topics.raw_statistics(sport)] = Route(sport, statistics=True)
+        for stream in Stream:
+            routes[raw_topic(prefix, sport, stream)] = Route(sport, stream)
     return routes
 
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
     """The grace period from the settings; markers last as long as the raw topics keep their records."""
     return RetentionPolicy(grace_ms=settings.state_grace_s * 1000, marker_ms=topics.RAW_RETENTION_MS)
-
-
-_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
-
-
-def received_at_us(headers: tuple[tuple[str, bytes], ...]) -> int | None:
-    """The producer's receipt time in microseconds; None when absent or not a time Avro's long can hold."""
-    for name, value in headers:
-        if name == RECEIVED_AT_HEADER:
-            try:
-                micros = int(value) // 1000
-            except ValueError:
-                return None
-            return micros if _LONG_MIN <= micros <= _LONG_MAX else None
-    return None
 
 
 class Transformer:
@@ -130,7 +103,7 @@ class Transformer:
         try:
             if record.value is None:
                 raise PacketError("not_a_packet", "the record has no value (a tombstone)")
-            if where.statistics:
+            if where.stream is Stream.STATISTICS:
                 return self._statistics(parse_statistics_packet(record.value), record, store, now_ms)
             return self._action(parse_action_packet(record.value), where.sport, record, store, now_ms)
         except PacketError as error:

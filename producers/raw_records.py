@@ -36,6 +36,10 @@ What lands here:
   fixtureSeqNum (statistics: seqNum) order; the others go to ``dde.dlq`` with the reason
   (origin ``ingest-rest`` / ``ingest-file``), never here.
 
+The same module declares what a consumer reads back: ``RawRecord`` (a raw topic's record with its
+partition, offset and timestamp; the processors, replay, ``tail`` and the test kit all take it),
+``read_raw_headers`` and ``received_at_us``.
+
 Guarantees (see ``ddeflow.producers.ws_stream``): per fixture stream, the ``stream-position`` values of
 the ws records are 0..n-1 each present once among the non-repeated frames, in order, and a
 producer restarted after a crash resumes at n (recovered from this topic): nothing skipped,
@@ -46,7 +50,7 @@ consumers drop them by fixtureSeqNum / seqNum.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ddeflow.dde.sports import Sport
@@ -116,6 +120,35 @@ def element_record(
         (HEADER_STREAM, stream.value.encode()),
     )
     return RawFrame(topic, fixture_id.encode("utf-8"), element, headers, received_at_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record as read back from a topic (a raw one, for the processors)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = ()
+    timestamp_ms: int = field(kw_only=True)
+    """The Kafka record's timestamp: what the processors' stream time is made of."""
+
+
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+def received_at_us(headers: Headers) -> int | None:
+    """The producer's receipt time in microseconds; None when absent or not a time Avro's long can hold."""
+    for name, value in headers:
+        if name == HEADER_RECEIVED_AT:
+            try:
+                micros = int(value) // 1000
+            except ValueError:
+                return None
+            return micros if _LONG_MIN <= micros <= _LONG_MAX else None
+    return None
 
 
 @dataclass(frozen=True, slots=True)

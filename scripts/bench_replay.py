@@ -42,7 +42,8 @@ from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.processors.replay import run_replay
 from ddeflow.processors.replay_range import Filters, Request
 from ddeflow.processors.store import PartitionStore
-from ddeflow.processors.transform import RawRecord, Transformer, retention_policy
+from ddeflow.processors.transform import Transformer, retention_policy
+from ddeflow.producers.raw_records import RawRecord
 from scripts.bench_process import append, kafka, season_slice
 from tests.processors.integration.plan import Delivery, build_plan
 

@@ -21,7 +21,8 @@ from ddeflow import topic_schemas, topics
 from ddeflow.avro import AvroCodec
 from ddeflow.processors.core import RetentionPolicy
 from ddeflow.processors.store import PartitionStore
-from ddeflow.processors.transform import RawRecord, Transformer
+from ddeflow.processors.transform import Transformer
+from ddeflow.producers.raw_records import RawRecord
 from scripts.bench_process import season_slice
 from tests.processors.integration.plan import bad_deliveries, build_plan, mix_in
 

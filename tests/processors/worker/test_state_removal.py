@@ -19,7 +19,8 @@ from ddeflow import topics
 from ddeflow.config import load_settings
 from ddeflow.processors.core import ActionState, FixtureState, MarkedStream, Marker, RetentionPolicy, fixture_is_over
 from ddeflow.processors.store import PartitionStore, decode_state, encode_state, marker_key, stream_time_key
-from ddeflow.processors.transform import RawRecord, Transformer, retention_policy
+from ddeflow.processors.transform import Transformer, retention_policy
+from ddeflow.producers.raw_records import RawRecord
 from ddeflow.simulator.generator import GeneratedMatch, generate_match
 from tests.processors.worker.support import PREFIX, codec
 

@@ -19,7 +19,8 @@ from ddeflow.processors.store import (
     fixture_key,
     stream_time_key,
 )
-from ddeflow.processors.transform import RawRecord, Transformer, raw_routes, received_at_us
+from ddeflow.processors.transform import Transformer, raw_routes
+from ddeflow.producers.raw_records import RawRecord, Stream, received_at_us
 from tests.processors.worker.support import PREFIX, RETENTION, T0_MS, codec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -44,7 +45,7 @@ def test_routes_only_raw_topics() -> None:
     routes = raw_routes(PREFIX)
     assert PREFIX + "dde.raw.volleyball.actions" in routes
     found = routes.get(PREFIX + "dde.raw.snooker.statistics")
-    assert found is not None and found.sport is Sport.SNOOKER and found.statistics
+    assert found is not None and found.sport is Sport.SNOOKER and found.stream is Stream.STATISTICS
     assert "dde.raw.snooker.statistics" not in routes  # another deployment's topic
     assert PREFIX + "dde.score-changes" not in routes
 

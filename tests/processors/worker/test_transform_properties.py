@@ -18,7 +18,8 @@ from ddeflow import avro, topics
 from ddeflow.dde import Sport
 from ddeflow.dlq import read_dlq_headers
 from ddeflow.processors.store import PartitionStore, decode_state, stream_time_key
-from ddeflow.processors.transform import OutRecord, RawRecord, Transformer
+from ddeflow.processors.transform import OutRecord, Transformer
+from ddeflow.producers.raw_records import RawRecord
 from tests.generator.generator_support import match
 from tests.processors.worker.support import PREFIX, RECEIVED_AT, RETENTION, T0_MS, codec, schemas_by_topic
 from tests.profiles import examples
