@@ -24,14 +24,14 @@ the same outputs: nothing here reads a clock or depends on dict or set order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ddeflow.dde.actions import ActionPacket, FixtureAction
 from ddeflow.dde.sports import Sport
 from ddeflow.processors.core._codec import digest, micros
 from ddeflow.processors.core.fixture_events import derive_fixture_events
 from ddeflow.processors.core.lifecycle import send_type_id, transition
-from ddeflow.processors.core.records import ActionStateRecord, Output
+from ddeflow.processors.core.records import ActionStateRecord, FixtureEvent, Output, ScoreChange
 from ddeflow.processors.core.scores import derive_score_changes
 from ddeflow.processors.core.states import ActionState, FixtureState
 from ddeflow.processors.core.summary import project_summary
@@ -81,13 +81,25 @@ def apply_action_packet(
     feed sends; raises ``ValueError`` only when ``fixture`` or ``action``
     belongs to another fixture, which is a caller's bug (states are keyed by
     fixtureId, and an action's by fixtureId and actionId).
+
+    The same as ``advance_action`` followed by the three derivations
+    (``action_state_records``, ``score_changes``, ``fixture_events``), which is
+    how the worker runs it: each derivation is a processor of its own.
     """
+    step = advance_action(fixture, action, packet)
+    outputs: list[Output] = [*action_state_records(step, packet, sport, received_at_us)]
+    outputs.extend(score_changes(fixture, step, packet, sport, received_at_us))
+    outputs.extend(fixture_events(fixture, step, packet, sport, received_at_us))
+    return replace(step, outputs=tuple(outputs))
+
+
+def advance_action(fixture: FixtureState | None, action: ActionState | None, packet: ActionPacket) -> ActionStep:
+    """The states after ``packet`` and the verdict, without outputs (see ``apply_action_packet``)."""
     for state in (fixture, action):
         if state is not None and state.fixture_id != packet.fixture_id:
             raise ValueError(f"state of fixture {state.fixture_id} passed with a packet of {packet.fixture_id}")
     fa = packet.fixture_action
     anomalies: list[Anomaly] = []
-    outputs: list[Output] = []
 
     known = action
     content = action_digest(fa)
@@ -104,7 +116,6 @@ def apply_action_packet(
             revision=known.revision + 1 if known is not None else 1,
             digest=content,
         )
-        outputs.append(_action_record(new_action, fa, sport, anomalies, received_at_us))
     else:
         assert known is not None  # judge() applies anything when nothing was applied before
         new_action = known
@@ -119,8 +130,6 @@ def apply_action_packet(
     summary_verdict = judge(fixture.summary_seq_num if fixture is not None else None, fa.fixture_seq_num)
     if summary_verdict is Disposition.APPLIED:
         new_fixture = project_summary(fixture, packet)
-        outputs.extend(derive_score_changes(fixture, new_fixture, packet, sport, received_at_us))
-        outputs.extend(derive_fixture_events(fixture, new_fixture, packet, sport, received_at_us))
     else:
         assert fixture is not None  # as above
         new_fixture = fixture
@@ -128,16 +137,43 @@ def apply_action_packet(
     return ActionStep(
         fixture=new_fixture,
         action=new_action,
-        outputs=tuple(outputs),
+        outputs=(),
         verdict=Verdict(action=action_verdict, summary=summary_verdict, anomalies=tuple(anomalies)),
     )
+
+
+def action_state_records(
+    step: ActionStep, packet: ActionPacket, sport: Sport, received_at_us: int | None
+) -> tuple[ActionStateRecord, ...]:
+    """The action's state record when the packet's action part was applied (its anomalies are the lifecycle's)."""
+    if step.verdict.action is not Disposition.APPLIED:
+        return ()
+    return (_action_record(step.action, packet.fixture_action, sport, step.verdict.anomalies, received_at_us),)
+
+
+def score_changes(
+    before: FixtureState | None, step: ActionStep, packet: ActionPacket, sport: Sport, received_at_us: int | None
+) -> tuple[ScoreChange, ...]:
+    """The score changes of an applied summary part (``before``: the fixture's state before the packet)."""
+    if step.verdict.summary is not Disposition.APPLIED:
+        return ()
+    return derive_score_changes(before, step.fixture, packet, sport, received_at_us)
+
+
+def fixture_events(
+    before: FixtureState | None, step: ActionStep, packet: ActionPacket, sport: Sport, received_at_us: int | None
+) -> tuple[FixtureEvent, ...]:
+    """The fixture events of an applied summary part (``before``: the fixture's state before the packet)."""
+    if step.verdict.summary is not Disposition.APPLIED:
+        return ()
+    return derive_fixture_events(before, step.fixture, packet, sport, received_at_us)
 
 
 def _action_record(
     state: ActionState,
     fa: FixtureAction,
     sport: Sport,
-    anomalies: list[Anomaly],
+    anomalies: tuple[Anomaly, ...],
     received_at_us: int | None,
 ) -> ActionStateRecord:
     return ActionStateRecord(

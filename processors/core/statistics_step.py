@@ -25,7 +25,8 @@ Records are emitted in ascending (frame, breakSeq), whatever the snapshot's orde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from ddeflow.dde.statistics import Break, StatisticsPacket
 from ddeflow.processors.core._codec import digest, micros, opt_micros
@@ -65,7 +66,33 @@ def apply_statistics_packet(
     """Apply a snapshot to the fixture's statistics state (None: none applied yet).
 
     Never raises on anything the feed sends; raises ``ValueError`` only when
-    ``stats`` belongs to another fixture (a caller's bug).
+    ``stats`` belongs to another fixture (a caller's bug).  The same as
+    ``advance_statistics`` followed by ``break_completions``, which is how the
+    worker runs it (break completions are a processor of their own).
+    """
+    step = advance_statistics(stats, packet)
+    return replace(step, outputs=break_completions(stats, step, packet, received_at_us))
+
+
+def _listed(breaks: Sequence[Break]) -> tuple[dict[tuple[int, int], Break], list[Anomaly]]:
+    """A snapshot's breaks by (frame, breakSeq), the first row of a key counting, and the duplicates found."""
+    listed: dict[tuple[int, int], Break] = {}
+    anomalies: list[Anomaly] = []
+    for brk in breaks:
+        key = (brk.period_number, brk.break_seq)
+        if key in listed:
+            anomalies.append(
+                Anomaly(kind=AnomalyKind.DUPLICATE_BREAK, detail=f"frame {key[0]} break {key[1]} listed twice")
+            )
+        else:
+            listed[key] = brk
+    return listed, anomalies
+
+
+def advance_statistics(stats: StatisticsState | None, packet: StatisticsPacket) -> StatisticsStep:
+    """The statistics state after the snapshot and the verdict, without outputs (see ``apply_statistics_packet``).
+
+    An emitted (or re-emitted) break is one whose mark is new or has a new revision in the state after.
     """
     if stats is not None and stats.fixture_id != packet.fixture_id:
         raise ValueError(f"state of fixture {stats.fixture_id} passed with a snapshot of {packet.fixture_id}")
@@ -78,22 +105,12 @@ def apply_statistics_packet(
     advanced = packet.advanced_sport_statistics
     breaks = advanced.breaks if advanced is not None else None
     anomalies: list[Anomaly] = []
-    outputs: list[BreakCompletion] = []
     if breaks is not None:
-        listed: dict[tuple[int, int], Break] = {}
-        for brk in breaks:
-            key = (brk.period_number, brk.break_seq)
-            if key in listed:
-                anomalies.append(
-                    Anomaly(kind=AnomalyKind.DUPLICATE_BREAK, detail=f"frame {key[0]} break {key[1]} listed twice")
-                )
-            else:
-                listed[key] = brk
+        listed, anomalies = _listed(breaks)
         for key in sorted(listed):
             brk = listed[key]
             mark = marks.get(key)
-            ended_at_us = opt_micros(brk.end_timestamp)
-            if ended_at_us is None:
+            if brk.end_timestamp is None:
                 if mark is not None:
                     anomalies.append(
                         Anomaly(
@@ -109,22 +126,6 @@ def apply_statistics_packet(
                 continue
             revision = mark.revision + 1 if mark is not None else 1
             marks[key] = BreakMark(frame=key[0], break_seq=key[1], revision=revision, digest=content)
-            outputs.append(
-                BreakCompletion(
-                    fixture_id=packet.fixture_id,
-                    frame=key[0],
-                    break_seq=key[1],
-                    player_id=brk.player_id,
-                    player_name=brk.player_name,
-                    points=brk.score,
-                    potted_balls=brk.potted_balls,
-                    started_at_us=micros(brk.start_timestamp),
-                    ended_at_us=ended_at_us,
-                    revision=revision,
-                    statistics_seq_num=packet.seq_num,
-                    received_at_us=received_at_us,
-                )
-            )
         for key in sorted(marks.keys() - listed.keys()):
             anomalies.append(
                 Anomaly(
@@ -139,6 +140,41 @@ def apply_statistics_packet(
     )
     return StatisticsStep(
         stats=new_stats,
-        outputs=tuple(outputs),
+        outputs=(),
         verdict=StatisticsVerdict(snapshot=verdict, anomalies=tuple(anomalies)),
     )
+
+
+def break_completions(
+    before: StatisticsState | None, step: StatisticsStep, packet: StatisticsPacket, received_at_us: int | None
+) -> tuple[BreakCompletion, ...]:
+    """A record per break whose mark the snapshot added or revised, in ascending (frame, breakSeq)."""
+    if step.verdict.snapshot is not Disposition.APPLIED:
+        return ()
+    old = {mark.key: mark.revision for mark in before.breaks} if before is not None else {}
+    changed = [mark for mark in step.stats.breaks if old.get(mark.key) != mark.revision]
+    if not changed:
+        return ()
+    advanced = packet.advanced_sport_statistics
+    listed, _ = _listed(advanced.breaks if advanced is not None and advanced.breaks is not None else ())
+    outputs: list[BreakCompletion] = []
+    for mark in changed:
+        brk = listed[mark.key]
+        assert brk.end_timestamp is not None  # a mark is only added or revised for an ended break
+        outputs.append(
+            BreakCompletion(
+                fixture_id=packet.fixture_id,
+                frame=mark.frame,
+                break_seq=mark.break_seq,
+                player_id=brk.player_id,
+                player_name=brk.player_name,
+                points=brk.score,
+                potted_balls=brk.potted_balls,
+                started_at_us=micros(brk.start_timestamp),
+                ended_at_us=micros(brk.end_timestamp),
+                revision=mark.revision,
+                statistics_seq_num=packet.seq_num,
+                received_at_us=received_at_us,
+            )
+        )
+    return tuple(outputs)
