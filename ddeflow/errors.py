@@ -104,6 +104,11 @@ class StateError(DdeflowError):
     """A stored processor state (a table value) cannot be read back: corrupt, or written by an unknown version."""
 
 
+class ProcessorError(ConfigError):
+    """A processor's declaration cannot be used (bad name, schema, topic), or one named in the settings is not
+    installed."""
+
+
 # --- the DDE feed as a remote service -----------------------------------------------
 
 

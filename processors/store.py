@@ -9,6 +9,10 @@ compacted, one partition per input partition number)::
             b"s:" + fixtureId                → StatisticsState
             b"m:a:" / b"m:s:" + fixtureId    → Marker (the fixture's actions / statistics stream is over)
             b"t:" + input topic              → StreamTime of that topic's partition
+            b"p:a:" / b"p:s:" + len(fixtureId) + b":" + fixtureId + processor name
+                                             → ProcessorState (a processor's state of the fixture's stream)
+            b"b:" + processor name + b"@" + version
+                                             → BreakerState (a processor's circuit breaker)
     value   the state's ``to_dict()`` as compact JSON (every dict carries its format version "v"),
             or None: a tombstone, the key was removed
 
@@ -23,8 +27,9 @@ overlay entry of None); ``commit`` folds them into the committed view after
 Kafka committed the transaction, and ``discard`` drops them after an abort, so
 the in-memory view never holds anything the changelog does not.
 
-For removal (``ddeflow.processors.core.retention``) the store keeps two indexes over
-that view: fixtureId → the actionIds stored for it, and per input topic two
+For removal (``ddeflow.processors.core.retention``) the store keeps three indexes over
+that view: fixtureId → the actionIds stored for it, (stream, fixtureId) → the processors
+with a state for it, and per input topic two
 heaps of markers ordered by ``finished_at_ms`` (those due for removal, those
 removed), so finding what is due costs a heap pop, not a scan.  Both are built
 from the view on first use after a restore or a discard, and kept up to date
@@ -41,20 +46,30 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from ddeflow.processors.core import ActionState, FixtureState, MarkedStream, Marker, StatisticsState, StreamTime
+from ddeflow.processors.core.processor_states import BreakerState, ProcessorState
 
-State: TypeAlias = FixtureState | ActionState | StatisticsState | Marker | StreamTime
+State: TypeAlias = FixtureState | ActionState | StatisticsState | Marker | StreamTime | ProcessorState | BreakerState
 
 _PREFIXES: dict[
     bytes,
-    type[FixtureState] | type[ActionState] | type[StatisticsState] | type[Marker] | type[StreamTime],
+    type[FixtureState]
+    | type[ActionState]
+    | type[StatisticsState]
+    | type[Marker]
+    | type[StreamTime]
+    | type[ProcessorState]
+    | type[BreakerState],
 ] = {
     b"f:": FixtureState,
     b"a:": ActionState,
     b"s:": StatisticsState,
     b"m:": Marker,
     b"t:": StreamTime,
+    b"p:": ProcessorState,
+    b"b:": BreakerState,
 }
 _MARKER_PREFIXES = {MarkedStream.ACTIONS: b"m:a:", MarkedStream.STATISTICS: b"m:s:"}
+_PROCESSOR_PREFIXES = {MarkedStream.ACTIONS: b"p:a:", MarkedStream.STATISTICS: b"p:s:"}
 
 
 def fixture_key(fixture_id: str) -> bytes:
@@ -78,6 +93,15 @@ def stream_time_key(topic: str) -> bytes:
     return b"t:" + topic.encode()
 
 
+def processor_key(processor: str, stream: MarkedStream, fixture_id: str) -> bytes:
+    fixture = fixture_id.encode()
+    return _PROCESSOR_PREFIXES[stream] + b"%d:%s%s" % (len(fixture), fixture, processor.encode())
+
+
+def breaker_key(processor: str, version: int) -> bytes:
+    return b"b:%s@%d" % (processor.encode(), version)
+
+
 def encode_state(state: State) -> bytes:
     return json.dumps(state.to_dict(), separators=(",", ":"), sort_keys=True).encode()
 
@@ -95,10 +119,14 @@ class _Indexes:
     """fixtureId → the actionIds stored for it."""
     markers: dict[tuple[str, bool], list[tuple[int, bytes]]] = field(default_factory=dict)
     """(topic, removed) → heap of (finished_at_ms, marker key)."""
+    processors_of: dict[tuple[MarkedStream, str], set[str]] = field(default_factory=dict)
+    """(stream, fixtureId) → the processors with a state for it."""
 
     def add(self, key: bytes, state: State) -> None:
         if isinstance(state, ActionState):
             self.actions_of.setdefault(state.fixture_id, set()).add(state.action_id)
+        elif isinstance(state, ProcessorState):
+            self.processors_of.setdefault((state.stream, state.fixture_id), set()).add(state.processor)
         elif isinstance(state, Marker):
             heapq.heappush(self.markers.setdefault((state.topic, state.removed), []), (state.finished_at_ms, key))
 
@@ -109,6 +137,13 @@ class _Indexes:
                 ids.discard(state.action_id)
                 if not ids:
                     del self.actions_of[state.fixture_id]
+        elif isinstance(state, ProcessorState):
+            where = (state.stream, state.fixture_id)
+            names = self.processors_of.get(where)
+            if names is not None:
+                names.discard(state.processor)
+                if not names:
+                    del self.processors_of[where]
 
 
 class PartitionStore:
@@ -145,6 +180,10 @@ class PartitionStore:
             return self._overlay[key]
         return self._committed.get(key)
 
+    def get(self, key: bytes) -> State | None:
+        """The state under ``key`` (as written in this transaction, else as committed)."""
+        return self._get(key)
+
     def fixture(self, fixture_id: str) -> FixtureState | None:
         state = self._get(fixture_key(fixture_id))
         return state if isinstance(state, FixtureState) else None
@@ -160,6 +199,14 @@ class PartitionStore:
     def marker(self, stream: MarkedStream, fixture_id: str) -> Marker | None:
         state = self._get(marker_key(stream, fixture_id))
         return state if isinstance(state, Marker) else None
+
+    def processor_state(self, processor: str, stream: MarkedStream, fixture_id: str) -> ProcessorState | None:
+        state = self._get(processor_key(processor, stream, fixture_id))
+        return state if isinstance(state, ProcessorState) else None
+
+    def breaker(self, processor: str, version: int) -> BreakerState | None:
+        state = self._get(breaker_key(processor, version))
+        return state if isinstance(state, BreakerState) else None
 
     def stream_time(self, topic: str) -> int:
         """The stream time of ``topic`` in this partition; 0 before its first timestamped record."""
@@ -183,6 +230,10 @@ class PartitionStore:
     def actions_of(self, fixture_id: str) -> list[str]:
         """The actionIds stored for ``fixture_id``, sorted."""
         return sorted(self._index().actions_of.get(fixture_id, ()))
+
+    def processors_of(self, stream: MarkedStream, fixture_id: str) -> list[str]:
+        """The processors with a state for ``fixture_id``'s ``stream``, sorted."""
+        return sorted(self._index().processors_of.get((stream, fixture_id), ()))
 
     def due_markers(self, topic: str, *, removed: bool, finished_by_ms: int) -> list[Marker]:
         """Take the markers of ``topic`` in the state ``removed`` that finished at or before ``finished_by_ms``.

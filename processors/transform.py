@@ -19,7 +19,9 @@ makes replays equal live runs, is in ``ddeflow.processors.core.retention``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ddeflow import topics
 from ddeflow.avro import AvroCodec
@@ -27,37 +29,33 @@ from ddeflow.config import Settings
 from ddeflow.dde import ActionPacket, Sport, StatisticsPacket, parse_action_packet, parse_statistics_packet
 from ddeflow.dlq import dead_letter
 from ddeflow.errors import PacketError
+from ddeflow.processors.api import ActionEvent, Processor, StatisticsEvent
+from ddeflow.processors.builtins import BUILTINS
 from ddeflow.processors.core import (
     Disposition,
     MarkedStream,
     Marker,
-    Output,
     RetentionPolicy,
     StreamTime,
     advance,
-    apply_action_packet,
-    apply_statistics_packet,
+    advance_action,
+    advance_statistics,
     fixture_is_over,
 )
+from ddeflow.processors.runner import OutRecord as OutRecord
+from ddeflow.processors.runner import ProcessorSet
 from ddeflow.processors.store import (
     PartitionStore,
     action_key,
     fixture_key,
     marker_key,
+    processor_key,
     statistics_key,
     stream_time_key,
 )
 from ddeflow.producers.raw_records import RawRecord, Stream, raw_topic, received_at_us
 
 ORIGIN = "processor"
-
-
-@dataclass(frozen=True, slots=True)
-class OutRecord:
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,15 +82,22 @@ class Transformer:
     """Applies raw records to a partition's store; counts what happened in ``counters``."""
 
     def __init__(
-        self, prefix: str, codec: AvroCodec, retention: RetentionPolicy, *, output_prefix: str | None = None
+        self,
+        prefix: str,
+        codec: AvroCodec,
+        retention: RetentionPolicy,
+        *,
+        output_prefix: str | None = None,
+        processors: Sequence[Processor[Any]] = BUILTINS,
     ) -> None:
-        """Reads the raw topics under ``prefix``; writes under ``output_prefix`` (default: the same)."""
+        """Reads the raw topics under ``prefix``; writes under ``output_prefix`` (default: the same) what
+        ``processors`` derive (default: the built-ins), in their order."""
         self._out_prefix = prefix if output_prefix is None else output_prefix
         self._retention = retention
         self._routes = raw_routes(prefix)
-        self._codec = codec
         self._dlq_topic = self._out_prefix + topics.DLQ
         self.counters: Counter[str] = Counter()
+        self._processors = ProcessorSet(processors, self._out_prefix, codec, self.counters, self._dlq_topic)
 
     def handle(self, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
         where = self._routes.get(record.topic)
@@ -104,7 +109,7 @@ class Transformer:
             if record.value is None:
                 raise PacketError("not_a_packet", "the record has no value (a tombstone)")
             if where.stream is Stream.STATISTICS:
-                return self._statistics(parse_statistics_packet(record.value), record, store, now_ms)
+                return self._statistics(parse_statistics_packet(record.value), where.sport, record, store, now_ms)
             return self._action(parse_action_packet(record.value), where.sport, record, store, now_ms)
         except PacketError as error:
             self.counters["dlq"] += 1
@@ -162,6 +167,8 @@ class Transformer:
                 seq_num = stats.seq_num
                 store.delete(statistics_key(fixture_id))
             self.counters["state.statistics_removed"] += 1
+        for name in store.processors_of(marker.stream, fixture_id):
+            store.delete(processor_key(name, marker.stream, fixture_id))
         store.put(marker_key(marker.stream, fixture_id), replace(marker, seq_num=seq_num, removed=True))
 
     def _action(
@@ -172,13 +179,9 @@ class Transformer:
             self.counters["actions.late_for_removed_fixture"] += 1
             return []
         action_id = packet.fixture_action.action_id
-        step = apply_action_packet(
-            store.fixture(packet.fixture_id),
-            store.action(packet.fixture_id, action_id),
-            packet,
-            sport,
-            received_at_us(record.headers),
-        )
+        fixture = store.fixture(packet.fixture_id)
+        action = store.action(packet.fixture_id, action_id)
+        step = advance_action(fixture, action, packet)
         self.counters.update(step.verdict.counter_keys())
         if step.verdict.summary is Disposition.APPLIED:
             store.put(fixture_key(packet.fixture_id), step.fixture)
@@ -186,26 +189,45 @@ class Transformer:
                 _mark_over(store, MarkedStream.ACTIONS, packet.fixture_id, step.fixture.summary_seq_num, record, now_ms)
         if step.verdict.action is Disposition.APPLIED:
             store.put(action_key(packet.fixture_id, action_id), step.action)
-        return [self._encode(output) for output in step.outputs]
+        if not self._processors.wants(sport, Stream.ACTIONS):
+            return []
+        event = ActionEvent(
+            sport=sport,
+            packet=packet,
+            verdict=step.verdict,
+            action_before=action,
+            action_after=step.action,
+            fixture_before=fixture,
+            fixture_after=step.fixture,
+            received_at_us=received_at_us(record.headers),
+        )
+        return self._processors.run(event, record, store)
 
     def _statistics(
-        self, packet: StatisticsPacket, record: RawRecord, store: PartitionStore, now_ms: int
+        self, packet: StatisticsPacket, sport: Sport, record: RawRecord, store: PartitionStore, now_ms: int
     ) -> list[OutRecord]:
         marker = store.marker(MarkedStream.STATISTICS, packet.fixture_id)
         if marker is not None and marker.removed:
             self.counters["statistics.late_for_removed_fixture"] += 1
             return []
-        step = apply_statistics_packet(store.statistics(packet.fixture_id), packet, received_at_us(record.headers))
+        stats = store.statistics(packet.fixture_id)
+        step = advance_statistics(stats, packet)
         self.counters.update(step.verdict.counter_keys())
         if step.verdict.snapshot is Disposition.APPLIED:
             store.put(statistics_key(packet.fixture_id), step.stats)
             if marker is None and packet.finished:
                 _mark_over(store, MarkedStream.STATISTICS, packet.fixture_id, packet.seq_num, record, now_ms)
-        return [self._encode(output) for output in step.outputs]
-
-    def _encode(self, output: Output) -> OutRecord:
-        topic = output.topic(self._out_prefix)
-        return OutRecord(topic, output.key.encode(), self._codec.encode(f"{topic}-value", output.to_avro()))
+        if not self._processors.wants(sport, Stream.STATISTICS):
+            return []
+        event = StatisticsEvent(
+            sport=sport,
+            packet=packet,
+            verdict=step.verdict,
+            before=stats,
+            after=step.stats,
+            received_at_us=received_at_us(record.headers),
+        )
+        return self._processors.run(event, record, store)
 
 
 def _mark_over(

@@ -19,7 +19,14 @@ then stores the step's states (``to_dict()``), sends ``step.outputs`` in order
 time) and what marker stays behind.
 """
 
-from ddeflow.processors.core.action_step import ActionStep, apply_action_packet
+from ddeflow.processors.core.action_step import (
+    ActionStep,
+    action_state_records,
+    advance_action,
+    apply_action_packet,
+    fixture_events,
+    score_changes,
+)
 from ddeflow.processors.core.lifecycle import ActionStatus
 from ddeflow.processors.core.records import (
     ActionStateRecord,
@@ -39,7 +46,12 @@ from ddeflow.processors.core.retention import (
     fixture_is_over,
 )
 from ddeflow.processors.core.states import ActionState, BreakMark, FixtureState, PeriodState, StatisticsState
-from ddeflow.processors.core.statistics_step import StatisticsStep, apply_statistics_packet
+from ddeflow.processors.core.statistics_step import (
+    StatisticsStep,
+    advance_statistics,
+    apply_statistics_packet,
+    break_completions,
+)
 from ddeflow.processors.core.verdict import Anomaly, AnomalyKind, Counters, Disposition, StatisticsVerdict, Verdict
 
 __all__ = [
@@ -68,8 +80,14 @@ __all__ = [
     "StreamTime",
     "TopicKind",
     "Verdict",
+    "action_state_records",
     "advance",
+    "advance_action",
+    "advance_statistics",
     "apply_action_packet",
     "apply_statistics_packet",
+    "break_completions",
+    "fixture_events",
     "fixture_is_over",
+    "score_changes",
 ]

@@ -87,9 +87,10 @@ def apply_action_packet(
     how the worker runs it: each derivation is a processor of its own.
     """
     step = advance_action(fixture, action, packet)
-    outputs: list[Output] = [*action_state_records(step, packet, sport, received_at_us)]
-    outputs.extend(score_changes(fixture, step, packet, sport, received_at_us))
-    outputs.extend(fixture_events(fixture, step, packet, sport, received_at_us))
+    verdict = step.verdict
+    outputs: list[Output] = [*action_state_records(verdict, step.action, packet, sport, received_at_us)]
+    outputs.extend(score_changes(verdict, fixture, step.fixture, packet, sport, received_at_us))
+    outputs.extend(fixture_events(verdict, fixture, step.fixture, packet, sport, received_at_us))
     return replace(step, outputs=tuple(outputs))
 
 
@@ -143,30 +144,40 @@ def advance_action(fixture: FixtureState | None, action: ActionState | None, pac
 
 
 def action_state_records(
-    step: ActionStep, packet: ActionPacket, sport: Sport, received_at_us: int | None
+    verdict: Verdict, after: ActionState, packet: ActionPacket, sport: Sport, received_at_us: int | None
 ) -> tuple[ActionStateRecord, ...]:
     """The action's state record when the packet's action part was applied (its anomalies are the lifecycle's)."""
-    if step.verdict.action is not Disposition.APPLIED:
+    if verdict.action is not Disposition.APPLIED:
         return ()
-    return (_action_record(step.action, packet.fixture_action, sport, step.verdict.anomalies, received_at_us),)
+    return (_action_record(after, packet.fixture_action, sport, verdict.anomalies, received_at_us),)
 
 
 def score_changes(
-    before: FixtureState | None, step: ActionStep, packet: ActionPacket, sport: Sport, received_at_us: int | None
+    verdict: Verdict,
+    before: FixtureState | None,
+    after: FixtureState,
+    packet: ActionPacket,
+    sport: Sport,
+    received_at_us: int | None,
 ) -> tuple[ScoreChange, ...]:
-    """The score changes of an applied summary part (``before``: the fixture's state before the packet)."""
-    if step.verdict.summary is not Disposition.APPLIED:
+    """The score changes of an applied summary part (``before``/``after``: the fixture's states around it)."""
+    if verdict.summary is not Disposition.APPLIED:
         return ()
-    return derive_score_changes(before, step.fixture, packet, sport, received_at_us)
+    return derive_score_changes(before, after, packet, sport, received_at_us)
 
 
 def fixture_events(
-    before: FixtureState | None, step: ActionStep, packet: ActionPacket, sport: Sport, received_at_us: int | None
+    verdict: Verdict,
+    before: FixtureState | None,
+    after: FixtureState,
+    packet: ActionPacket,
+    sport: Sport,
+    received_at_us: int | None,
 ) -> tuple[FixtureEvent, ...]:
-    """The fixture events of an applied summary part (``before``: the fixture's state before the packet)."""
-    if step.verdict.summary is not Disposition.APPLIED:
+    """The fixture events of an applied summary part (``before``/``after``: the fixture's states around it)."""
+    if verdict.summary is not Disposition.APPLIED:
         return ()
-    return derive_fixture_events(before, step.fixture, packet, sport, received_at_us)
+    return derive_fixture_events(before, after, packet, sport, received_at_us)
 
 
 def _action_record(

@@ -71,7 +71,7 @@ def apply_statistics_packet(
     worker runs it (break completions are a processor of their own).
     """
     step = advance_statistics(stats, packet)
-    return replace(step, outputs=break_completions(stats, step, packet, received_at_us))
+    return replace(step, outputs=break_completions(step.verdict, stats, step.stats, packet, received_at_us))
 
 
 def _listed(breaks: Sequence[Break]) -> tuple[dict[tuple[int, int], Break], list[Anomaly]]:
@@ -146,13 +146,17 @@ def advance_statistics(stats: StatisticsState | None, packet: StatisticsPacket) 
 
 
 def break_completions(
-    before: StatisticsState | None, step: StatisticsStep, packet: StatisticsPacket, received_at_us: int | None
+    verdict: StatisticsVerdict,
+    before: StatisticsState | None,
+    after: StatisticsState,
+    packet: StatisticsPacket,
+    received_at_us: int | None,
 ) -> tuple[BreakCompletion, ...]:
     """A record per break whose mark the snapshot added or revised, in ascending (frame, breakSeq)."""
-    if step.verdict.snapshot is not Disposition.APPLIED:
+    if verdict.snapshot is not Disposition.APPLIED:
         return ()
     old = {mark.key: mark.revision for mark in before.breaks} if before is not None else {}
-    changed = [mark for mark in step.stats.breaks if old.get(mark.key) != mark.revision]
+    changed = [mark for mark in after.breaks if old.get(mark.key) != mark.revision]
     if not changed:
         return ()
     advanced = packet.advanced_sport_statistics

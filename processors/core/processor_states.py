@@ -1,0 +1,89 @@
+"""What the store keeps for processors declared through ``ddeflow.processors.api``.
+
+Stored form, with ``v`` the format version::
+
+    ProcessorState  {"v": 1, "processor": str, "stream": "actions"|"statistics", "fixtureId": str, "state": <JSON>}
+    BreakerState    {"v": 1, "processor": str, "version": int, "failures": int, "tripped": bool}
+
+A processor's state is per fixture and per stream (the stream it reads), and is removed with that stream's
+other states.  A breaker state is per processor (and its version) in one partition; it is small and never removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ddeflow.errors import StateError
+from ddeflow.processors.core._codec import as_object, bool_at, check_version, int_at, member, str_at
+from ddeflow.processors.core.retention import MarkedStream
+
+_VERSION: Final = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcessorState:
+    processor: str
+    stream: MarkedStream
+    fixture_id: str
+    state: Any
+    """JSON, as the processor returned it (never copied)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": _VERSION,
+            "processor": self.processor,
+            "stream": self.stream.value,
+            "fixtureId": self.fixture_id,
+            "state": self.state,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProcessorState:
+        what = "ProcessorState"
+        obj = as_object(data, what)
+        check_version(obj, what, _VERSION)
+        return cls(
+            processor=str_at(member(obj, "processor", what), f"{what}.processor"),
+            stream=_stream(str_at(member(obj, "stream", what), f"{what}.stream")),
+            fixture_id=str_at(member(obj, "fixtureId", what), f"{what}.fixtureId"),
+            state=member(obj, "state", what),
+        )
+
+
+def _stream(text: str) -> MarkedStream:
+    try:
+        return MarkedStream(text)
+    except ValueError:
+        raise StateError(f"ProcessorState.stream: {text!r} is not a stream") from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakerState:
+    processor: str
+    version: int
+    failures: int
+    """Failures in a row since the last success."""
+    tripped: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": _VERSION,
+            "processor": self.processor,
+            "version": self.version,
+            "failures": self.failures,
+            "tripped": self.tripped,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BreakerState:
+        what = "BreakerState"
+        obj = as_object(data, what)
+        check_version(obj, what, _VERSION)
+        return cls(
+            processor=str_at(member(obj, "processor", what), f"{what}.processor"),
+            version=int_at(member(obj, "version", what), f"{what}.version"),
+            failures=int_at(member(obj, "failures", what), f"{what}.failures"),
+            tripped=bool_at(member(obj, "tripped", what), f"{what}.tripped"),
+        )
