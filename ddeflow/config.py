@@ -89,6 +89,16 @@ class Settings(BaseSettings):
             "is removed; must cover REST reconciliation and late corrections."
         ),
     )
+    processors: str = Field(
+        default="all",
+        alias="DDEFLOW_PROCESSORS",
+        description="Comma-separated names of the processors to run (`ddeflow processors list`); `all`: every one.",
+    )
+    processors_disabled: str = Field(
+        default="",
+        alias="DDEFLOW_PROCESSORS_DISABLED",
+        description="Comma-separated names of processors not to run, even when DDEFLOW_PROCESSORS names them.",
+    )
 
     # --- operations ----------------------------------------------------------------------
     metrics_port: int = Field(

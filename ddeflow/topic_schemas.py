@@ -9,6 +9,7 @@ the old one.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -62,11 +63,11 @@ class CheckResult:
     verdict: str  # "new", "compatible" or "INCOMPATIBLE"
 
 
-async def check(registry: SchemaRegistry, prefix: str = "") -> list[CheckResult]:
-    """Whether each local schema may be registered over what the registry holds."""
+async def check(registry: SchemaRegistry, prefix: str = "", extra: Sequence[Binding] = ()) -> list[CheckResult]:
+    """Whether each local schema (and each of ``extra``: processors' own) may be registered over the registry's."""
     existing = set(await registry.subjects())
     results: list[CheckResult] = []
-    for binding in bindings(prefix):
+    for binding in [*bindings(prefix), *extra]:
         if binding.subject not in existing:
             verdict = "new"
         elif await registry.is_compatible(binding.subject, binding.schema):
@@ -77,19 +78,19 @@ async def check(registry: SchemaRegistry, prefix: str = "") -> list[CheckResult]
     return results
 
 
-async def register_all(registry: SchemaRegistry, prefix: str = "") -> dict[str, int]:
+async def register_all(registry: SchemaRegistry, prefix: str = "", extra: Sequence[Binding] = ()) -> dict[str, int]:
     """Register every schema (a no-op for unchanged ones) at BACKWARD compatibility; subject → schema id.
 
     Raises ``SchemaIncompatibleError`` naming the subjects that would break readers, before registering any.
     """
-    results = await check(registry, prefix)
+    results = await check(registry, prefix, extra)
     broken = [r.subject for r in results if r.verdict == "INCOMPATIBLE"]
     if broken:
         raise SchemaIncompatibleError(
             f"local schemas are not {COMPATIBILITY}-compatible with the registry for: {', '.join(broken)}"
         )
     ids: dict[str, int] = {}
-    for binding in bindings(prefix):
+    for binding in [*bindings(prefix), *extra]:
         ids[binding.subject] = await registry.register(binding.subject, binding.schema)
         await registry.set_compatibility(binding.subject, COMPATIBILITY)
     return ids

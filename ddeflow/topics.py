@@ -95,6 +95,11 @@ def derived_topics(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> li
     return specs
 
 
+def processor_topic(name: str, layout: TopicLayout = DEFAULT_LAYOUT, *, compacted: bool = False) -> TopicSpec:
+    """A derived topic of a processor declared through ``ddeflow.processors.api``: like the built-in ones."""
+    return TopicSpec(name, layout.derived_partitions, _COMPACTED if compacted else _EVENTS_CONFIG)
+
+
 def state_changelog(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> TopicSpec:
     """The processors' state changelog: co-partitioned with the raw topics."""
     return TopicSpec(prefix + CHANGELOG, layout.raw_partitions, _CHANGELOG_CONFIG)

@@ -25,6 +25,7 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.kafka_connect import admin_client
+from ddeflow.processors import registry as processor_registry
 from ddeflow.processors.engine import until_done
 from ddeflow.processors.replay import Progress, ReplayStats, Target, finish, resolve_plan
 from ddeflow.processors.replay_range import Plan, Request
@@ -45,7 +46,9 @@ def live_target(settings: Settings) -> Target:
 
 def doomed(settings: Settings) -> list[str]:
     """The topics a rebuild deletes and writes anew."""
-    return [spec.name for spec in topics.derived_topics(settings.topic_prefix, settings.topic_layout)] + [
+    layout = settings.topic_layout
+    extra = processor_registry.extra_topics(processor_registry.enabled(settings), settings.topic_prefix, layout)
+    return [spec.name for spec in [*topics.derived_topics(settings.topic_prefix, layout), *extra]] + [
         changelog_topic(settings)
     ]
 
@@ -129,5 +132,7 @@ async def run_rebuild(
         await _reset_offsets(options, target.group, plan)
     except Exception as exc:
         raise translate(exc, f"resetting the offsets of {target.group}") from None
-    transformer = Transformer(settings.topic_prefix, codec, retention_policy(settings))
+    transformer = Transformer(
+        settings.topic_prefix, codec, retention_policy(settings), processors=processor_registry.enabled(settings)
+    )
     return await finish(options, target, plan, transformer, max_batch=max_batch, stop=stop, progress=progress)

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,8 @@ from ddeflow.config import Settings
 from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import ConfigError
 from ddeflow.kafka_connect import admin_client, explaining
+from ddeflow.processors import registry as processor_registry
+from ddeflow.processors.api import Processor
 from ddeflow.processors.engine import Use, lane_producer, restore_store, transact, until_done
 from ddeflow.processors.replay_range import Bound, Plan, Request, bounded_partitions, make_plan, timestamps
 from ddeflow.processors.store import PartitionStore
@@ -177,22 +179,30 @@ async def fixed_plan(
 
 
 async def prepare_target(
-    options: dict[str, Any], registry: SchemaRegistry, target: Target, partitions: int, layout: topics.TopicLayout
+    options: dict[str, Any],
+    registry: SchemaRegistry,
+    target: Target,
+    partitions: int,
+    layout: topics.TopicLayout,
+    processors: Sequence[Processor[Any]] = (),
 ) -> AvroCodec:
-    """The target's derived topics, changelog and plan topic, and its schemas registered."""
+    """The target's derived topics (with ``processors``' own), changelog and plan topic, and its schemas
+    registered."""
     changelog = topics.state_changelog(target.prefix, layout)
     await ensure_topics(
         options,
         [
             *topics.derived_topics(target.prefix, layout),
+            *processor_registry.extra_topics(processors, target.prefix, layout),
             topics.TopicSpec(target.changelog, partitions, changelog.config),
             topics.TopicSpec(target.plan_topic, 1, changelog.config),
         ],
         replication=layout.replication,
     )
     codec = AvroCodec(registry)
-    ids = await topic_schemas.register_all(registry, target.prefix)
-    for binding in topic_schemas.bindings(target.prefix):
+    extra = processor_registry.extra_bindings(processors, target.prefix)
+    ids = await topic_schemas.register_all(registry, target.prefix, extra)
+    for binding in [*topic_schemas.bindings(target.prefix), *extra]:
         codec.use(binding.subject, ids[binding.subject], binding.schema)
     return codec
 
@@ -390,6 +400,7 @@ async def run_replay(
     endpoints = resolve(settings)
     options = kafka_options(settings, endpoints)
     target = into_target(into)
+    processors = processor_registry.enabled(settings)
     async with registry_client(settings, endpoints) as registry:
         found = await until_done(lambda: fixed_plan(options, target, request, start, end), stop, "planning")
         if found is None:
@@ -398,13 +409,17 @@ async def run_replay(
         announce(plan, resumed)
         partitions = (await partition_counts(options, [plan.spans[0].topic]))[plan.spans[0].topic] if plan.spans else 1
         codec = await until_done(
-            lambda: prepare_target(options, registry, target, partitions, settings.topic_layout), stop, "preparing"
+            lambda: prepare_target(options, registry, target, partitions, settings.topic_layout, processors),
+            stop,
+            "preparing",
         )
         if codec is None:
             return None
         if not resumed:
             await until_done(lambda: store_plan(options, target.plan_topic, plan), stop, "storing the plan")
-    transformer = Transformer(request.source_prefix, codec, retention_policy(settings), output_prefix=into)
+    transformer = Transformer(
+        request.source_prefix, codec, retention_policy(settings), output_prefix=into, processors=processors
+    )
     return await finish(options, target, plan, transformer, max_batch=max_batch, stop=stop, progress=progress)
 
 

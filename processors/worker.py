@@ -68,6 +68,7 @@ from ddeflow.endpoints import Endpoints, kafka_options, registry_client, resolve
 from ddeflow.errors import ConfigError, DdeflowError
 from ddeflow.metrics import ProcessMetrics
 from ddeflow.outage import Outage
+from ddeflow.processors import registry as processor_registry
 from ddeflow.processors.engine import RECOVERY_BACKOFF, fatal, lane_producer, pause, restore_store, transact, until_done
 from ddeflow.processors.store import PartitionStore
 from ddeflow.processors.transform import Transformer, retention_policy
@@ -144,7 +145,9 @@ class Worker:
         self._group = group_id(settings)
         self._changelog = changelog_topic(settings)
         self.max_batch = max_batch
-        self._transformer = Transformer(settings.topic_prefix, codec, retention_policy(settings))
+        self._transformer = Transformer(
+            settings.topic_prefix, codec, retention_policy(settings), processors=processor_registry.enabled(settings)
+        )
         self._lanes: dict[int, _Lane] = {}
         # Partition numbers assigned to us whose lane must be (re)built: producer, state, positions.
         self._broken: set[int] = set()
@@ -378,8 +381,9 @@ async def prepare(settings: Settings, registry: SchemaRegistry) -> AvroCodec:
     options = kafka_options(settings, endpoints)
     await _check_topics(settings, options)
     codec = AvroCodec(registry)
-    ids = await topic_schemas.register_all(registry, settings.topic_prefix)
-    for binding in topic_schemas.bindings(settings.topic_prefix):
+    extra = processor_registry.extra_bindings(processor_registry.enabled(settings), settings.topic_prefix)
+    ids = await topic_schemas.register_all(registry, settings.topic_prefix, extra)
+    for binding in [*topic_schemas.bindings(settings.topic_prefix), *extra]:
         codec.use(binding.subject, ids[binding.subject], binding.schema)
     return codec
 
@@ -387,7 +391,10 @@ async def prepare(settings: Settings, registry: SchemaRegistry) -> AvroCodec:
 async def _check_topics(settings: Settings, options: dict[str, Any]) -> None:
     """Create what is missing, then refuse to run on topics laid out otherwise than the worker needs."""
     layout = settings.topic_layout
-    await ensure_topics(options, topics.all_topics(settings.topic_prefix, layout), replication=layout.replication)
+    extra = processor_registry.extra_topics(processor_registry.enabled(settings), settings.topic_prefix, layout)
+    await ensure_topics(
+        options, [*topics.all_topics(settings.topic_prefix, layout), *extra], replication=layout.replication
+    )
     findings = await layout_findings(options, settings.topic_prefix, layout, just_created=True)
     for finding in findings:
         if not finding.fatal:
