@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         async with registry_client(settings) as registry:
-            results = await topic_schemas.check(registry, settings.topic_prefix)
+            results = await topic_schemas.check(registry, settings.topic_prefix, _processors_bindings(settings))
         for result in results:
             print(f"{result.subject}: {result.verdict} ({result.schema_name}.avsc)")
         return 1 if any(r.verdict == "INCOMPATIBLE" for r in results) else 0
@@ -38,9 +38,16 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 def _register(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         async with registry_client(settings) as registry:
-            ids = await topic_schemas.register_all(registry, settings.topic_prefix)
+            ids = await topic_schemas.register_all(registry, settings.topic_prefix, _processors_bindings(settings))
         for subject, schema_id in ids.items():
             print(f"{subject}: id {schema_id}")
         return 0
 
     return asyncio.run(run())
+
+
+def _processors_bindings(settings: Settings) -> list[topic_schemas.Binding]:
+    """The schemas of the enabled processors that are not built in (``ddeflow processors list``)."""
+    from ddeflow.processors import registry as processor_registry  # the processors load their entry points
+
+    return processor_registry.extra_bindings(processor_registry.enabled(settings), settings.topic_prefix)

@@ -56,6 +56,9 @@ def derived_actions(sport: Sport) -> str:
 SCORE_CHANGES = "dde.score-changes"
 BREAK_COMPLETIONS = "dde.snooker.break-completions"
 FIXTURE_EVENTS = "dde.fixture-events"
+# The example processors' topics (ddeflow.processors.examples), shipped enabled: part of every deployment's layout.
+SNOOKER_BREAK_HIGHLIGHTS = "dde.snooker.break-highlights"
+BASKETBALL_SCORING_RUNS = "dde.basketball.scoring-runs"
 DLQ = "dde.dlq"
 CHANGELOG = "ddeflow-processors.state-changelog"
 WORKER_GROUP = "ddeflow-processors"
@@ -88,9 +91,8 @@ def raw_topics(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> list[T
 def derived_topics(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> list[TopicSpec]:
     count = layout.derived_partitions
     specs = [TopicSpec(prefix + derived_actions(sport), count, _COMPACTED) for sport in Sport]
-    specs += [
-        TopicSpec(prefix + name, count, _EVENTS_CONFIG) for name in (SCORE_CHANGES, BREAK_COMPLETIONS, FIXTURE_EVENTS)
-    ]
+    events = (SCORE_CHANGES, BREAK_COMPLETIONS, FIXTURE_EVENTS, SNOOKER_BREAK_HIGHLIGHTS, BASKETBALL_SCORING_RUNS)
+    specs += [TopicSpec(prefix + name, count, _EVENTS_CONFIG) for name in events]
     specs.append(TopicSpec(prefix + DLQ, count, {**_EVENTS_CONFIG, "max.message.bytes": str(MAX_RECORD_BYTES)}))
     return specs
 

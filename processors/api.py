@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeAlias, TypeVar
 
 from ddeflow.dde import ActionPacket, Sport, StatisticsPacket
+from ddeflow.dde.statistics import Break
 from ddeflow.errors import ProcessorError
 from ddeflow.processors.core import (
     ActionState,
@@ -69,8 +70,10 @@ from ddeflow.producers.raw_records import Stream
 __all__ = [
     "BREAKER_THRESHOLD",
     "ActionEvent",
+    "ActionPacket",
     "ActionState",
     "ActionsProcessor",
+    "Break",
     "Disposition",
     "Event",
     "FixtureState",
@@ -78,6 +81,7 @@ __all__ = [
     "Processor",
     "Sport",
     "StatisticsEvent",
+    "StatisticsPacket",
     "StatisticsProcessor",
     "StatisticsState",
     "StatisticsVerdict",

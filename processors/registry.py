@@ -104,10 +104,13 @@ def extra_bindings(processors: Sequence[Processor[Any]], prefix: str = "") -> li
 def extra_topics(
     processors: Sequence[Processor[Any]], prefix: str = "", layout: topics.TopicLayout = topics.DEFAULT_LAYOUT
 ) -> list[topics.TopicSpec]:
-    """The topics of the processors that are not built in, laid out like the built-in derived topics."""
+    """The topics of the processors that are not built in and not in ``topics.derived_topics`` (the shipped
+    examples are), laid out like the built-in derived topics."""
+    known = {spec.name for spec in topics.derived_topics(prefix, layout)}
     return [
         topics.processor_topic(topic, layout, compacted=processor.compacted)
         for processor in processors
         if processor.name not in BUILTIN_NAMES
         for topic in processor.topics(prefix)
+        if topic not in known
     ]
