@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "ddeflow.producers.command",
     "ddeflow.processors.command",
     "ddeflow.processors.replay_command",
+    "ddeflow.processors.processors_command",
     "ddeflow.schemas_command",
     "ddeflow.topics_command",
     "ddeflow.acl_command",
