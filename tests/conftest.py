@@ -54,8 +54,11 @@ def pytest_configure(config: pytest.Config) -> None:
 _PROGRESS_EVERY = 10_000
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    separate = "separate" in (config.option.markexpr or "")
     for item in items:
+        if item.get_closest_marker("separate") is not None and not separate:
+            item.add_marker(pytest.mark.skip(reason="a long test with a make target of its own (-m separate)"))
         if "infra" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
         if item.get_closest_marker("integration") is not None:
