@@ -27,13 +27,28 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-COMMANDS = ("local", "generate", "simulate", "ingest", "process", "replay", "schemas", "topics", "acl", "tail", "board")
+COMMANDS = (
+    "local",
+    "generate",
+    "simulate",
+    "ingest",
+    "process",
+    "replay",
+    "processors",
+    "new-processor",
+    "schemas",
+    "topics",
+    "acl",
+    "tail",
+    "board",
+)
 
 
 def test_help_lists_every_command_with_what_it_does() -> None:
     done = _run("--help")
     assert done.returncode == 0
-    listed = re.findall(r"^    (\w+) +\S", done.stdout, flags=re.MULTILINE)
+    # A long command name has its help on the next line.
+    listed = re.findall(r"^    ([\w-]+)(?: +|\n {10,})\S", done.stdout, flags=re.MULTILINE)
     assert sorted(listed) == sorted(COMMANDS)
 
 
