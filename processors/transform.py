@@ -1,10 +1,14 @@
 """One raw record in, the derived records and state changes out.  No I/O.
 
 Routing: ``dde.raw.<sport>.actions`` records are action packets,
-``dde.raw.<sport>.statistics`` records are statistics packets (break completions
-are derived from snooker's; other sports' statistics only advance their
-``seqNum``).  A record that does not parse goes to the dead-letter topic with
-its source coordinates; nothing else about it is kept.  Everything here is a
+``dde.raw.<sport>.statistics`` records are statistics packets.  A record that
+does not parse goes to the dead-letter topic with its source coordinates;
+nothing else about it is kept.  A parsed packet moves the built-in states on
+(dedupe and the sendType lifecycle, ``ddeflow.processors.core``), then becomes
+one typed event for the processors that want its sport and stream
+(``ddeflow.processors.api``; by default the four built-ins of
+``ddeflow.processors.builtins``), whose records are the output, in the
+processors' order.  Everything here is a
 function of the input and the state, so re-processing the same records from the
 same state yields byte-identical output.
 
