@@ -31,13 +31,15 @@ from rich.table import Table
 
 from ddeflow import decode, topics
 from ddeflow.admin import describe_topics
+from ddeflow.avro import AvroCodec
 from ddeflow.board import pipeline as figures
 from ddeflow.board.command import BoardOptions, BoardResult, run_board
 from ddeflow.board.model import Board, FixtureRow
 from ddeflow.config import Settings, load_settings
 from ddeflow.dde import Sport
-from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import DdeflowError
+from ddeflow.harness.derived import read_topic
 from ddeflow.local.processes import free_port
 from ddeflow.local.stack import LocalStack
 from ddeflow.metrics import ProcessMetrics, serving
@@ -245,6 +247,31 @@ def fixture_table(
     return grid
 
 
+async def example_table(settings: Settings) -> Table:
+    """The records of the two example processors (ddeflow.processors.examples), as a read_committed consumer sees."""
+    grid = Table(title="example processors", header_style="bold")
+    for column in ("topic", "record"):
+        grid.add_column(column)
+    async with registry_client(settings) as registry:
+        codec = AvroCodec(registry)
+        for topic in (topics.SNOOKER_BREAK_HIGHLIGHTS, topics.BASKETBALL_SCORING_RUNS):
+            for message in await read_topic(settings, settings.topic(topic)):
+                value = await codec.decode(message.value)
+                if topic == topics.SNOOKER_BREAK_HIGHLIGHTS:
+                    line = (
+                        f"{value['kind']} frame {value['frame']} break {value['breakSeq']}: {value['playerName']} "
+                        f"{value['points']} (revision {value['revision']})"
+                    )
+                else:
+                    line = (
+                        f"{value['eventType']} {value['side']} {value['points']}-0 "
+                        f"(from {value['startHomeScore']}-{value['startAwayScore']}, "
+                        f"now {value['homeScore']}-{value['awayScore']})"
+                    )
+                grid.add_row(topic, line)
+    return grid
+
+
 def stage_table(outcome: Outcome) -> Table:
     ingest, worker = outcome.ingest, outcome.worker
     counters = worker.counters
@@ -307,6 +334,7 @@ def main() -> int:
             outcome = asyncio.run(pipeline(settings, Path(tmp), matches))
         console.print(fixture_table(outcome.shown.board, outcome.raw, outcome.drops, matches))
         console.print(stage_table(outcome))
+        console.print(asyncio.run(example_table(settings)))
         wrong = [m.sport for m in matches.values() if verdict(outcome.shown.board.rows.get(m.fixture_id), m) != "yes"]
         console.print(
             f"{len(matches) - len(wrong)} of {len(matches)} fixtures match the generator's truth"
