@@ -110,6 +110,7 @@ async def transact(
     try:
         await producer.begin_transaction()
         sent: Counter[str] = Counter()
+        deliveries: list[asyncio.Future[Any]] = []
         for _, messages in parts:
             for message in messages:
                 record = raw_record(message)
@@ -120,10 +121,18 @@ async def transact(
                 outputs = transformer.handle(record, store)
                 if use is Use.EMIT:
                     for out in outputs:
-                        await producer.send(out.topic, out.value, key=out.key, headers=list(out.headers))
+                        deliveries.append(
+                            await producer.send(out.topic, out.value, key=out.key, headers=list(out.headers))
+                        )
                         sent[out.topic] += 1
         for key, value in store.pending():
-            await producer.send(changelog, value, key=key, partition=number)
+            deliveries.append(await producer.send(changelog, value, key=key, partition=number))
+        # Every record must be on the broker before the commit is asked for: aiokafka's commit waits for the
+        # batches to finish, not to succeed, so a batch that failed (expired in an outage) would be left out of
+        # a transaction that still commits, input offsets and all, and its records would be lost.  Before the
+        # offsets, too: a transaction given up while its offsets are in flight leaves them to a producer that
+        # is about to be fenced.
+        await asyncio.gather(*deliveries)
         offsets = {tp: messages[-1].offset + 1 for tp, messages in parts}
         await producer.send_offsets_to_transaction(offsets, group)
         await producer.commit_transaction()
