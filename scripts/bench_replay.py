@@ -98,9 +98,12 @@ async def baseline(settings: Settings, total: int) -> float:
         async def transaction(number: int, parts: list[tuple[TopicPartition, list[Any]]]) -> None:
             producer = producers[number]
             await producer.begin_transaction()
-            for _, messages in parts:
-                for m in messages:
-                    await producer.send(out_topic, m.value, key=m.key, headers=list(m.headers))
+            deliveries = [
+                await producer.send(out_topic, m.value, key=m.key, headers=list(m.headers))
+                for _, messages in parts
+                for m in messages
+            ]
+            await asyncio.gather(*deliveries)  # as the engine's transact does before committing
             await producer.send_offsets_to_transaction({tp: ms[-1].offset + 1 for tp, ms in parts}, group)
             await producer.commit_transaction()
 
