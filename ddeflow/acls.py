@@ -2,12 +2,12 @@
 
 Four stages, each with a principal of its own:
 
-- **ingest** (the producers) writes the raw topics and the dead letters, and reads the raw topics back:
-  a producer resumes a stream from what its topic already holds (``ddeflow.producers.topic_scan``).
+- **ingest** (the producers) writes the raw topics, the dead letters and the feed status, and reads the raw topics
+  back: a producer resumes a stream from what its topic already holds (``ddeflow.producers.topic_scan``).
 - **processor** (the worker) reads the raw topics, writes the derived topics and the dead letters, owns its
   state changelog, its consumer group and its transactional ids (``<group>-p<partition>``), and reads the
-  topics' configs to check their layout.
-- **consumer** (``ddeflow tail``, downstream readers) reads the derived topics, without a group.
+  topics' configs to check their layout (the feed status included, which it neither reads nor writes).
+- **consumer** (``ddeflow tail``, downstream readers) reads the derived topics and the feed status, without a group.
 - **replay** (``ddeflow replay --into P``) reads the raw topics, and owns an area of topic names, ``<prefix>replay.``
   unless told otherwise: every ``--into`` that starts with it.  In the area it creates its derived topics, its
   changelog and its plan topic, writes and reads them back (the changelog and the plan, at a restart), and owns the
@@ -82,14 +82,16 @@ def stage_acls(
     dlq = prefix + topics.DLQ
     derived = [spec.name for spec in topics.derived_topics(prefix, layout) if spec.name != dlq]
     changelog = topics.state_changelog(prefix, layout).name
+    feed_status = topics.feed_status(prefix, layout).name
     acls: set[Acl] = set()
     if stage is Stage.INGEST:
-        acls |= _grant(principal, "topic", [*raw, dlq], "Write", "Describe")
+        acls |= _grant(principal, "topic", [*raw, dlq, feed_status], "Write", "Describe")
         acls |= _grant(principal, "topic", raw, "Read")
     elif stage is Stage.PROCESSOR:
         acls |= _grant(principal, "topic", raw, "Read", "Describe", "DescribeConfigs")
         acls |= _grant(principal, "topic", [*derived, dlq], "Write", "Describe", "DescribeConfigs")
         acls |= _grant(principal, "topic", [changelog], "Read", "Write", "Describe", "DescribeConfigs")
+        acls |= _grant(principal, "topic", [feed_status], "Describe", "DescribeConfigs")
         acls |= _grant(principal, "group", [worker_group(prefix)], "Read", "Describe")
         acls |= _grant(
             principal, "transactional-id", [transactional_id_prefix(prefix)], "Write", "Describe", prefixed=True
@@ -101,7 +103,7 @@ def stage_acls(
         acls |= _grant(principal, "group", area, "Read", "Describe", prefixed=True)
         acls |= _grant(principal, "transactional-id", area, "Write", "Describe", prefixed=True)
     else:
-        acls |= _grant(principal, "topic", derived, "Read", "Describe")
+        acls |= _grant(principal, "topic", [*derived, feed_status], "Read", "Describe")
     return sorted(acls)
 
 

@@ -56,6 +56,16 @@ def bindings(prefix: str = "") -> list[Binding]:
     return [Binding(prefix + topic, name, load_schema(name)) for topic, name in pairs]
 
 
+def feed_status_binding(prefix: str = "") -> Binding:
+    """``dde.feed-status``, which the producers write (``ddeflow.producers.status_writer``), not the processors."""
+    return Binding(prefix + topics.FEED_STATUS, "feed_status", load_schema("feed_status"))
+
+
+def every_binding(prefix: str = "") -> list[Binding]:
+    """Every ddeflow topic that holds Avro: the derived topics and the feed status."""
+    return [*bindings(prefix), feed_status_binding(prefix)]
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     subject: str

@@ -60,6 +60,9 @@ FIXTURE_EVENTS = "dde.fixture-events"
 SNOOKER_BREAK_HIGHLIGHTS = "dde.snooker.break-highlights"
 BASKETBALL_SCORING_RUNS = "dde.basketball.scoring-runs"
 DLQ = "dde.dlq"
+FEED_STATUS = "dde.feed-status"
+"""Per fixture stream: down, up again, finished.  Written by the producers (``ingest live``, ``ingest ws``), not the
+processors, so that it does not depend on the worker running."""
 CHANGELOG = "ddeflow-processors.state-changelog"
 WORKER_GROUP = "ddeflow-processors"
 """The worker's consumer group (under the topic prefix); its transactional ids are ``<group>-p<partition>``."""
@@ -102,11 +105,21 @@ def processor_topic(name: str, layout: TopicLayout = DEFAULT_LAYOUT, *, compacte
     return TopicSpec(name, layout.derived_partitions, _COMPACTED if compacted else _EVENTS_CONFIG)
 
 
+def feed_status(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> TopicSpec:
+    """The producers' feed status: read like a derived topic, so partitioned like one."""
+    return TopicSpec(prefix + FEED_STATUS, layout.derived_partitions, _EVENTS_CONFIG)
+
+
 def state_changelog(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> TopicSpec:
     """The processors' state changelog: co-partitioned with the raw topics."""
     return TopicSpec(prefix + CHANGELOG, layout.raw_partitions, _CHANGELOG_CONFIG)
 
 
 def all_topics(prefix: str = "", layout: TopicLayout = DEFAULT_LAYOUT) -> list[TopicSpec]:
-    """Every topic a deployment under ``prefix`` uses: raw, derived, dead letters and the state changelog."""
-    return [*raw_topics(prefix, layout), *derived_topics(prefix, layout), state_changelog(prefix, layout)]
+    """Every topic a deployment under ``prefix`` uses: raw, derived, dead letters, feed status and the changelog."""
+    return [
+        *raw_topics(prefix, layout),
+        *derived_topics(prefix, layout),
+        feed_status(prefix, layout),
+        state_changelog(prefix, layout),
+    ]

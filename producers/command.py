@@ -32,6 +32,7 @@ from ddeflow.config import Settings
 from ddeflow.dde.sports import Sport
 from ddeflow.metrics import add_metrics_port, metrics_port
 from ddeflow.producers.batch_ingest import BatchOutcome
+from ddeflow.producers.feed_status import DEFAULT_STALE_AFTER_S
 from ddeflow.producers.live import DEFAULT_HEAL_LOOKBACK_S, LiveOptions
 from ddeflow.producers.one_shot import SAFE_AGAIN, ingest_file, ingest_rest
 from ddeflow.producers.outage import DEFAULT_MAX_BUFFERED_BYTES, OutagePolicy
@@ -126,6 +127,13 @@ def _add_stream_options(parser: argparse.ArgumentParser) -> None:
         help="a connection with no frame at all (not even a heartbeat) for this long is dead (default 30)",
     )
     parser.add_argument(
+        "--stale-after-s",
+        type=_positive_float,
+        default=DEFAULT_STALE_AFTER_S,
+        help="silence (no frame, heartbeats included) after which dde.feed-status says a stream is down "
+        f"(default {DEFAULT_STALE_AFTER_S:g}); a lost connection says so at once",
+    )
+    parser.add_argument(
         "--backoff-initial-s", type=_positive_float, default=0.5, help="first reconnect delay (feed and Kafka)"
     )
     parser.add_argument(
@@ -163,7 +171,12 @@ def _backoff(args: argparse.Namespace) -> BackoffPolicy:
 
 
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
-    return StreamOptions(silence_timeout_s=args.silence_timeout_s, backoff=_backoff(args), speed=args.speed)
+    return StreamOptions(
+        silence_timeout_s=args.silence_timeout_s,
+        stale_after_s=args.stale_after_s,
+        backoff=_backoff(args),
+        speed=args.speed,
+    )
 
 
 def _outage_policy(args: argparse.Namespace) -> OutagePolicy:

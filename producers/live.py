@@ -66,6 +66,7 @@ from ddeflow.producers.raw_records import Stream, raw_topic
 from ddeflow.producers.raw_sink import RawSink
 from ddeflow.producers.rest_client import FeedRest
 from ddeflow.producers.schedule import FixtureBoard, FixtureKey, Phase, PollAnswer
+from ddeflow.producers.status_writer import FeedStatusWriter
 from ddeflow.producers.topic_scan import TopicScanner
 from ddeflow.producers.ws_stream import StreamOptions, StreamResult, StreamRunner, StreamTarget
 
@@ -151,6 +152,7 @@ class LiveIngest:
         options: LiveOptions,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        status: FeedStatusWriter | None = None,
     ) -> None:
         self._streams_url = streams_url
         self._token = token
@@ -162,6 +164,7 @@ class LiveIngest:
         self.options = options
         self._rng = rng or random.Random()
         self._clock = clock
+        self._status = status
         self.board = FixtureBoard(options.sports, lead_s=options.lead_s, recovering=options.heal_lookback_s > 0)
         self._start_dates: dict[FixtureKey, datetime | None] = {}
         self._over: set[FixtureKey] = set()
@@ -422,6 +425,7 @@ class LiveIngest:
                 options=stream_options,
                 since_ms=since_ms,
                 rng=random.Random(self._rng.random()),
+                status=self._status,
             )
             for stream in sorted(self.options.streams)
         ]

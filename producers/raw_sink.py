@@ -211,6 +211,11 @@ class RawSink:
             record.topic, record.value, record.key, partition, list(record.headers), generation, on_ack
         )
 
+    async def publish_keyed(self, topic: str, key: bytes, value: bytes) -> asyncio.Future[Any]:
+        """A record of the producers' own (feed status): partitioned by key like the raw records, not a frame."""
+        partition = partition_for(key, await self.partitions(topic))
+        return await self._send(topic, value, key, partition, [], None, None)
+
     async def dead_letter(
         self, topic: str, letter: DeadLetter, *, generation: int | None = None
     ) -> asyncio.Future[Any]:

@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,14 +16,15 @@ from pydantic import SecretStr
 from ddeflow.admin import ensure_topics
 from ddeflow.backoff import backoff_delays
 from ddeflow.config import Settings
-from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.endpoints import kafka_options, registry_client, resolve
 from ddeflow.errors import BrokerError, ConfigError
 from ddeflow.outage import Outage
 from ddeflow.producers.failures import OnFailure, on_failure
 from ddeflow.producers.outage import OutagePolicy
 from ddeflow.producers.raw_sink import RawSink
+from ddeflow.producers.status_writer import FeedStatusWriter
 from ddeflow.producers.topic_scan import DEFAULT_LOOKBACK_S, TopicScanner
-from ddeflow.topics import DLQ, TopicSpec, derived_topics, raw_topics
+from ddeflow.topics import DLQ, TopicSpec, derived_topics, feed_status, raw_topics
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class Runtime:
     topic_prefix: str
     sink: RawSink
     scanner: TopicScanner
+    status: FeedStatusWriter | None = None
+    """The ``dde.feed-status`` writer of the streaming commands (``ingest ws``, ``ingest live``)."""
 
 
 async def _start(
@@ -61,9 +64,15 @@ async def _start(
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, lookback_s: float = DEFAULT_LOOKBACK_S, outage: OutagePolicy | None = None
+    settings: Settings,
+    *,
+    lookback_s: float = DEFAULT_LOOKBACK_S,
+    outage: OutagePolicy | None = None,
+    with_feed_status: bool = False,
 ) -> AsyncIterator[Runtime]:
-    """Create the raw topics and ``dde.dlq`` if missing, start the producer and the scanner.
+    """Create the raw topics and ``dde.dlq`` if missing, start the producer and the scanner; ``with_feed_status``:
+    also ``dde.feed-status`` and its writer, which registers its schema in the background (ingest never waits for
+    the registry).
 
     A broker that is away at start is waited for (backoff as in an outage, one line
     when the wait starts and one when it ends); refused access and bad configuration
@@ -74,6 +83,8 @@ async def open_runtime(
     prefix = settings.topic_prefix
     layout = settings.topic_layout
     specs = raw_topics(prefix, layout) + [spec for spec in derived_topics(prefix, layout) if spec.name == prefix + DLQ]
+    if with_feed_status:
+        specs.append(feed_status(prefix, layout))
     policy = outage or OutagePolicy()
     delays = backoff_delays(policy.backoff, random.Random())
     waiting = Outage("Kafka")
@@ -90,8 +101,15 @@ async def open_runtime(
     if message := waiting.healthy(time.monotonic()):
         log.warning("%s", message)
     failing = False
+    status: FeedStatusWriter | None = None
     try:
-        yield Runtime(prefix, sink, scanner)
+        async with AsyncExitStack() as stack:
+            if with_feed_status:
+                registry = await stack.enter_async_context(registry_client(settings))
+                status = FeedStatusWriter(sink, registry, prefix, backoff=policy.backoff)
+                status.start()
+                stack.push_async_callback(status.stop)
+            yield Runtime(prefix, sink, scanner, status)
     except BaseException:
         failing = True
         raise

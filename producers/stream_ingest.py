@@ -46,7 +46,7 @@ async def ingest_ws(
     """Stream one fixture until its feed says finished; returns one result per stream."""
     token = require_token(settings)
     gate = Gate(Pacer(max_connects_per_s, 1.0))
-    async with open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime:
+    async with open_runtime(settings, lookback_s=lookback_s, outage=outage, with_feed_status=True) as runtime:
         runners = [
             StreamRunner(
                 StreamTarget(sport, fixture_id, stream, media),
@@ -58,6 +58,7 @@ async def ingest_ws(
                 gate=gate,
                 options=with_feed_tls(options or StreamOptions(), settings),
                 rng=random.Random(),
+                status=runtime.status,
             )
             for stream in streams
         ]
@@ -105,7 +106,7 @@ async def run_live(
     ws_gate = Gate(Pacer(max_connects_per_s, 1.0))
     rest_gate = Gate(Pacer(max_requests_per_s, 1.0))
     async with (
-        open_runtime(settings, lookback_s=lookback_s, outage=outage) as runtime,
+        open_runtime(settings, lookback_s=lookback_s, outage=outage, with_feed_status=True) as runtime,
         FeedRest(settings.dde_api_url, token, rest_gate, verify=feed_tls(settings)) as rest,
     ):
         metrics = ingest_registry(lambda: _figures(runtime, rest)) if metrics_port else None
@@ -118,6 +119,7 @@ async def run_live(
             rest=rest,
             ws_gate=ws_gate,
             options=dataclasses.replace(options, stream=with_feed_tls(options.stream, settings)),
+            status=runtime.status,
         )
         with serving(metrics, metrics_port):
             return await live.run(stop)

@@ -66,6 +66,7 @@ from ddeflow.dde.parse import MAX_FRAME_BYTES
 from ddeflow.dde.sports import Sport
 from ddeflow.errors import BrokerError, ConfigError, FeedAuthError, FeedError, FeedUnavailableError
 from ddeflow.producers.failures import OnFailure, close_error, on_failure, server_message, status_error
+from ddeflow.producers.feed_status import DEFAULT_STALE_AFTER_S, DownReason
 from ddeflow.producers.frames import FrameKind, inspect_frame
 from ddeflow.producers.gate import Gate
 from ddeflow.producers.history import StreamHistory
@@ -73,6 +74,7 @@ from ddeflow.producers.positions import DEFAULT_RECENT, StreamPositions
 from ddeflow.producers.progress import IngestCounters
 from ddeflow.producers.raw_records import Source, Stream, frame_record, raw_topic
 from ddeflow.producers.raw_sink import RawSink
+from ddeflow.producers.status_writer import FeedStatusWriter, StreamStatus
 from ddeflow.producers.topic_scan import TopicScanner
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,8 @@ DDE_ACCEPT: Final = "application/vnd.imggaming.dde.api+json;version=1"
 @dataclass(frozen=True, slots=True)
 class StreamOptions:
     silence_timeout_s: float = 30.0
+    stale_after_s: float = DEFAULT_STALE_AFTER_S
+    """Silence (no frame, heartbeats included) after which ``dde.feed-status`` says the stream is down."""
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     open_timeout_s: float = 10.0
     close_timeout_s: float = 2.0
@@ -104,8 +108,13 @@ class StreamOptions:
     """For wss: the context verifying the feed's certificate (``endpoints.feed_tls``); None: the system's CAs."""
 
     def __post_init__(self) -> None:
-        if not (self.silence_timeout_s > 0 and self.open_timeout_s > 0 and self.finish_grace_s >= 0):
-            raise ConfigError("silence and open timeouts must be > 0 and the finish grace >= 0")
+        if not (
+            self.silence_timeout_s > 0
+            and self.stale_after_s > 0
+            and self.open_timeout_s > 0
+            and self.finish_grace_s >= 0
+        ):
+            raise ConfigError("silence, staleness and open timeouts must be > 0 and the finish grace >= 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +175,7 @@ class StreamRunner:
         options: StreamOptions | None = None,
         since_ms: int | None = None,
         rng: random.Random | None = None,
+        status: FeedStatusWriter | None = None,
     ) -> None:
         self.target = target
         self._base_url = streams_url.rstrip("/")
@@ -189,6 +199,14 @@ class StreamRunner:
         """The sink generation that ``positions`` is true for (see ``RawSink``)."""
         self._counters: IngestCounters = sink.counters
         self._what = target.describe()
+        self.status = StreamStatus(
+            status,
+            fixture_id=target.fixture_id,
+            sport=target.sport.value,
+            stream=target.stream,
+            media=target.media,
+            stale_after_s=self.options.stale_after_s,
+        )
 
     @property
     def generation(self) -> int:
@@ -220,6 +238,13 @@ class StreamRunner:
         return history
 
     async def run(self) -> StreamResult:
+        self.status.start()
+        try:
+            return await self._run()
+        finally:
+            await self.status.stop()
+
+    async def _run(self) -> StreamResult:
         history = await self._recover_when_ready()
         resumed_at = self.positions.next_position
         if history.finished():
@@ -235,6 +260,7 @@ class StreamRunner:
                 if session.finished or (session.clean_close and session.frames == 0):
                     await self._sink.flush(self._generation)  # done only once the broker has it all
             except BrokerError as kafka_failure:
+                self.status.lost(DownReason.KAFKA_OUTAGE, str(kafka_failure))
                 if on_failure(kafka_failure) is OnFailure.STOP:
                     raise
                 history = await self._after_outage(kafka_failure)
@@ -244,6 +270,7 @@ class StreamRunner:
             if session.finished:
                 return self._result(resumed_at, finished=True)
             error = session.error
+            self.status.lost(DownReason.CONNECTION_LOST, str(error) if error is not None else "closed by the feed")
             if error is not None and on_failure(error) is OnFailure.STOP:
                 raise error
             if session.clean_close and session.frames == 0:
@@ -307,6 +334,7 @@ class StreamRunner:
 
     async def _session(self) -> _Session:
         session = _Session()
+        self.status.connecting(self.positions.next_position)
         headers = {"Accept": self.options.accept} if self.options.accept is not None else {}
         try:
             async with connect(
@@ -366,15 +394,18 @@ class StreamRunner:
                 ws.transport.abort()
                 return
             received_at_ns = time.time_ns()
+            self.status.alive(received_at_ns // 1_000_000)
             session.frames += 1
             info = inspect_frame(data, self._what)
             if info.kind is FrameKind.HEARTBEAT:
                 self._counters.heartbeats += 1
                 continue
             await self._write(data, received_at_ns, info.seq)
+            self.status.written(self.positions.next_position, info.seq)
             session.data_frames += 1
             if info.finished and finish_by is None:
                 session.finished = True
+                self.status.finished()
                 finish_by = time.monotonic() + options.finish_grace_s
 
     async def _write(self, frame: bytes, received_at_ns: int, seq: int | None) -> None:

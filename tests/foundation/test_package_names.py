@@ -23,7 +23,7 @@ for package in ("ddeflow.dde", "ddeflow.producers", "ddeflow.processors", "ddefl
     for info in pkgutil.walk_packages(root.__path__, package + "."):
         importlib.import_module(info.name)
 from ddeflow import topic_schemas
-schemas = sorted({binding.schema_name for binding in topic_schemas.bindings()})
+schemas = sorted({binding.schema_name for binding in topic_schemas.every_binding()})
 for name in schemas:
     topic_schemas.load_schema(name)
 files = {}

@@ -23,8 +23,9 @@ from tests.cli import run_cli
 
 
 def _all_bindings() -> list[topic_schemas.Binding]:
-    """The built-in schemas and those of the processors enabled by default (the shipped examples)."""
-    return topic_schemas.bindings() + processor_registry.extra_bindings(processor_registry.enabled(load_settings()))
+    """The built-in schemas, the feed status' and those of the processors enabled by default (the shipped examples)."""
+    extra = processor_registry.extra_bindings(processor_registry.enabled(load_settings()))
+    return topic_schemas.every_binding() + extra
 
 
 def test_every_schema_field_is_documented() -> None:

@@ -26,13 +26,14 @@ def _ops(granted: list[Acl], resource: str, name: str) -> set[str]:
     return {a.operation for a in granted if a.resource == resource and a.name == name}
 
 
-def test_ingest_writes_raw_and_dead_letters_and_nothing_derived() -> None:
+def test_ingest_writes_raw_dead_letters_and_feed_status_and_nothing_derived() -> None:
     granted = acls.stage_acls(Stage.INGEST, "ingest", PREFIX)
     raw = {spec.name for spec in topics.raw_topics(PREFIX)}
-    assert {a.name for a in granted} == raw | {PREFIX + topics.DLQ}
+    assert {a.name for a in granted} == raw | {PREFIX + topics.DLQ, PREFIX + topics.FEED_STATUS}
     for name in raw:
         assert _ops(granted, "topic", name) == {"Write", "Describe", "Read"}
     assert _ops(granted, "topic", PREFIX + topics.DLQ) == {"Write", "Describe"}
+    assert _ops(granted, "topic", PREFIX + topics.FEED_STATUS) == {"Write", "Describe"}
     assert {a.resource for a in granted} == {"topic"}
 
 
@@ -44,6 +45,7 @@ def test_processor_owns_its_group_changelog_and_transactional_ids() -> None:
         a.prefixed for a in granted if a.resource == "transactional-id"
     )
     assert {"Read", "Write"} <= _ops(granted, "topic", PREFIX + topics.CHANGELOG)
+    assert _ops(granted, "topic", PREFIX + topics.FEED_STATUS) == {"Describe", "DescribeConfigs"}
     for spec in topics.raw_topics(PREFIX):
         assert "Write" not in _ops(granted, "topic", spec.name)
     for spec in topics.derived_topics(PREFIX):
@@ -51,10 +53,10 @@ def test_processor_owns_its_group_changelog_and_transactional_ids() -> None:
         assert "Write" in _ops(granted, "topic", spec.name)
 
 
-def test_consumer_only_reads_derived_topics() -> None:
+def test_consumer_only_reads_derived_topics_and_the_feed_status() -> None:
     granted = acls.stage_acls(Stage.CONSUMER, "bob", PREFIX)
     derived = {spec.name for spec in topics.derived_topics(PREFIX)} - {PREFIX + topics.DLQ}
-    assert {a.name for a in granted} == derived
+    assert {a.name for a in granted} == derived | {PREFIX + topics.FEED_STATUS}
     assert {a.operation for a in granted} == {"Read", "Describe"}
     assert {a.principal for a in granted} == {"bob"}
 
