@@ -158,9 +158,9 @@ async def describe_topics(kafka_options: dict[str, Any], names: Iterable[str]) -
 _UNKNOWN_TOPIC = 3
 
 
-async def check_topic_readable(kafka_options: dict[str, Any], topic: str) -> None:
-    """Raise unless ``topic`` exists and this client may see it: an ACL refusal says so, not "no such topic"
-    (a principal's metadata leaves out what it may not describe)."""
+async def check_topic_readable(kafka_options: dict[str, Any], topic: str) -> int:
+    """``topic``'s partition count; raise unless it exists and this client may see it: an ACL refusal says so, not
+    "no such topic" (a principal's metadata leaves out what it may not describe)."""
     async with admin_client(kafka_options, f"describing {topic}") as admin:
         described = await admin.describe_topics([topic])
     codes = {entry.get("error_code", 0) for entry in described if entry.get("topic") == topic}
@@ -168,6 +168,7 @@ async def check_topic_readable(kafka_options: dict[str, Any], topic: str) -> Non
         raise KafkaAuthError(f"the ACLs do not let this principal read {topic} (TopicAuthorizationFailed)")
     if not codes or _UNKNOWN_TOPIC in codes:
         raise BrokerError(f"topic {topic} does not exist")
+    return max(len(entry.get("partitions", [])) for entry in described if entry.get("topic") == topic)
 
 
 async def cluster_size(kafka_options: dict[str, Any]) -> int:

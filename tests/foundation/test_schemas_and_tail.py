@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import time
 from datetime import UTC, datetime
 
 import fastavro
@@ -145,8 +147,8 @@ async def test_tail_decodes_avro_raw_and_dlq(settings: Settings) -> None:
         settings, "tail", topics.SCORE_CHANGES, "--from-beginning", "--until-idle", "1", "--format", "table"
     )
     header, row = table.stdout.splitlines()
-    assert header.split()[:3] == ["offset", "key", "period"]
-    assert row.split()[:2] == ["0", "f-1"]
+    assert header.split()[:4] == ["p", "offset", "time", "fixture"]
+    assert row.split()[1] == "0" and row.split()[3] == "f-1" and "0-0 → 1-0" in row
 
     raw = json.loads(
         run_cli(settings, "tail", "dde.raw.soccer.actions", "--from-beginning", "--until-idle", "1").stdout
@@ -161,3 +163,94 @@ def test_tail_of_a_missing_topic_is_one_clear_error(settings: Settings) -> None:
     done = run_cli(settings, "tail", "no.such.topic", "--until-idle", "1")
     assert done.returncode == 2
     assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_tail_for_people_filters_marks_starts_at_a_time_and_stops_at_the_end(settings: Settings) -> None:
+    options = kafka_options(settings, resolve(settings))
+    await ensure_topics(
+        options, [*topics.derived_topics(settings.topic_prefix), topics.feed_status(settings.topic_prefix)]
+    )
+    async with SchemaRegistry(resolve(settings).registry_url) as registry:
+        ids = await topic_schemas.register_all(registry, which=topic_schemas.every_binding(settings.topic_prefix))
+        codec = AvroCodec(registry)
+        for binding in topic_schemas.every_binding(settings.topic_prefix):
+            codec.use(binding.subject, ids[binding.subject], binding.schema)
+        scores = settings.topic(topics.SCORE_CHANGES)
+
+        def change(fixture: str, home: int, *, correction: bool) -> bytes:
+            value = {
+                "fixtureId": fixture,
+                "sport": "soccer",
+                "homeScore": home,
+                "awayScore": 0,
+                "previousHomeScore": 1,
+                "previousAwayScore": 0,
+                "period": 1,
+                "homePeriodScore": home,
+                "awayPeriodScore": 0,
+                "previousHomePeriodScore": 1,
+                "previousAwayPeriodScore": 0,
+                "isCorrection": correction,
+                "causeActionId": "a-1",
+                "causeSendType": "Deleted" if correction else "Confirmed",
+                "causeActionType": "Goal",
+                "fixtureSeqNum": 17,
+                "feedTimestamp": datetime(2026, 12, 1, 18, 0, 1, tzinfo=UTC),
+                "receivedAt": None,
+            }
+            return codec.encode(scores + "-value", value)
+
+        status = {
+            "fixtureId": "f-2",
+            "sport": "soccer",
+            "stream": "actions",
+            "media": False,
+            "state": "down",
+            "since": datetime(2026, 12, 1, 18, 0, 4, 900000, tzinfo=UTC),
+            "at": datetime(2026, 12, 1, 18, 0, 24, 900000, tzinfo=UTC),
+            "reason": "silence",
+            "detail": "no frame for 20 s",
+            "silenceThresholdMs": 20000,
+            "downForMs": None,
+            "position": 41,
+            "lastSeqNum": 1049,
+            "gapHealed": None,
+        }
+        producer = AIOKafkaProducer(**options)
+        await producer.start()
+        try:
+            await producer.send_and_wait(scores, change("f-1", 2, correction=False), key=b"f-1")
+            await asyncio.sleep(0.05)
+            between_ms = int(time.time() * 1000)
+            await asyncio.sleep(0.05)
+            await producer.send_and_wait(scores, change("f-2", 0, correction=True), key=b"f-2")
+            await producer.send_and_wait(
+                settings.topic(topics.FEED_STATUS),
+                codec.encode(settings.topic(topics.FEED_STATUS) + "-value", status),
+                key=b"f-2",
+            )
+        finally:
+            await producer.stop()
+
+    # --no-follow ends at the end the topic had at start, without --until-idle
+    table = run_cli(settings, "tail", topics.SCORE_CHANGES, "--from-beginning", "--no-follow", "--format", "table")
+    assert table.returncode == 0, table.stderr
+    header, *rows = table.stdout.splitlines()
+    assert header.split()[:4] == ["p", "offset", "time", "fixture"]
+    assert sorted(row.split()[3] for row in rows) == ["f-1", "f-2"]
+    (correction,) = [row for row in rows if "f-2" in row]
+    assert correction.endswith("CORRECTION") and "1-0 → 0-0" in correction
+    assert not any(row.endswith("CORRECTION") for row in rows if "f-1" in row)
+    assert "aiokafka" not in table.stderr  # the client's chatter stays out unless -v
+
+    only = run_cli(settings, "tail", topics.SCORE_CHANGES, "--from-beginning", "--no-follow", "--fixture", "f-1")
+    assert [json.loads(line)["key"] for line in only.stdout.splitlines()] == ["f-1"]
+    later = run_cli(settings, "tail", topics.SCORE_CHANGES, "--from", str(between_ms), "--no-follow")
+    assert later.returncode == 0, later.stderr
+    assert [json.loads(line)["key"] for line in later.stdout.splitlines()] == ["f-2"]
+
+    feed = run_cli(settings, "tail", topics.FEED_STATUS, "--from-beginning", "--no-follow", "--format", "table")
+    assert feed.returncode == 0, feed.stderr
+    _, down = feed.stdout.splitlines()
+    assert down.split()[3:7] == ["f-2", "soccer", "actions", "down"] and down.endswith("DOWN")
+    assert "18:00:04.900" in down and "silence" in down
