@@ -17,7 +17,7 @@ from ddeflow.producers.ws_stream import StreamOptions
 from tests.producers.support import Match, feed_settings, make_matches, of_fixture, read_topic, simulator
 
 STALE_AFTER_S = 0.5
-SILENCE_S = 1.5
+SILENCE_S = 2.0
 
 
 async def _statuses(settings: Settings, match: Match) -> list[dict[str, Any]]:
@@ -64,7 +64,9 @@ async def test_a_silence_is_down_after_the_threshold_and_up_when_frames_resume_o
     # Up when the frames came back on the same connection: down for the silence, counted from the last frame.
     assert up["gapHealed"] is False and up["position"] == 20
     assert up["downForMs"] == _ms(up, "at") - _ms(down, "since")
-    assert SILENCE_S * 1000 - 100 <= up["downForMs"] < SILENCE_S * 1000 + 5000
+    assert up["downForMs"] >= _ms(down, "at") - _ms(down, "since")
+    # The silence, less however late the frame before it was read (the client may lag behind the feed under load).
+    assert SILENCE_S * 1000 / 2 <= up["downForMs"] < SILENCE_S * 1000 + 5000
     assert finished["position"] == len(match.actions()) and finished["downForMs"] is None
 
 
