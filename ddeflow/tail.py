@@ -164,9 +164,16 @@ class _Table:
         self._columns = tail_table.columns(layout)
         self._out = out
         self._console = Console(file=out, highlight=False) if out.isatty() else None
-        self._write(tail_table.header(self._columns), "bold")
+        self._started = False
+
+    def start(self) -> None:
+        """The header, once: before the first line, or alone when nothing came."""
+        if not self._started:
+            self._started = True
+            self._write(tail_table.header(self._columns), "bold")
 
     def add(self, item: dict[str, Any]) -> None:
+        self.start()
         note = tail_table.mark(item, self._layout)
         self._write(tail_table.line(item, self._columns, note), _STYLES.get(note) if note is not None else None)
 
@@ -204,6 +211,8 @@ async def tail(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
             else:
                 out.write(json.dumps(item, sort_keys=False) + "\n")
                 out.flush()
+    if table is not None:
+        table.start()
     return 0
 
 

@@ -99,6 +99,9 @@ def _clock(name: str) -> Callable[[Item], str]:
     return cell
 
 
+_ID = 36
+"""The feed's fixture and action ids are UUIDs: shown whole, since people copy them into ``--fixture``."""
+
 _POSITION = (
     Column("p", 2, _top("partition"), right=True),
     Column("offset", 8, _top("offset"), right=True),
@@ -107,7 +110,7 @@ _POSITION = (
 
 LAYOUTS: dict[str, tuple[Column, ...]] = {
     "score_change": (
-        Column("fixture", 12, _top("key")),
+        Column("fixture", _ID, _top("key")),
         Column("sport", 10, _field("sport")),
         Column("period", 6, _field("period"), right=True),
         Column(
@@ -121,8 +124,8 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("seq", 7, _field("fixtureSeqNum"), right=True),
     ),
     "action_state": (
-        Column("fixture", 12, _field("fixtureId")),
-        Column("action", 14, _top("key")),
+        Column("fixture", _ID, _field("fixtureId")),
+        Column("action", _ID, _top("key")),
         Column("type", 18, _field("actionType")),
         Column("status", 10, _field("status")),
         Column("rev", 3, _field("revision"), right=True),
@@ -132,7 +135,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("anomaly", 12, _field("anomaly")),
     ),
     "break_completion": (
-        Column("fixture", 12, _top("key")),
+        Column("fixture", _ID, _top("key")),
         Column("frame", 5, _field("frame"), right=True),
         Column("break", 5, _field("breakSeq"), right=True),
         Column("player", 20, _field("playerName")),
@@ -141,7 +144,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("ended", 12, _clock("endedAt")),
     ),
     "fixture_event": (
-        Column("fixture", 12, _top("key")),
+        Column("fixture", _ID, _top("key")),
         Column("sport", 10, _field("sport")),
         Column("event", 23, _field("eventType")),
         Column("previous", 18, _field("previous")),
@@ -150,7 +153,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("seq", 7, _field("fixtureSeqNum"), right=True),
     ),
     "feed_status": (
-        Column("fixture", 12, _top("key")),
+        Column("fixture", _ID, _top("key")),
         Column("sport", 10, _field("sport")),
         Column("stream", 10, _field("stream")),
         Column("state", 8, _field("state")),
@@ -162,14 +165,14 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("reason", 15, _field("reason")),
     ),
     decode.RAW: (
-        Column("fixture", 12, _top("key")),
+        Column("fixture", _ID, _top("key")),
         Column("source", 8, _header("source")),
         Column("stream", 10, _header("stream")),
         Column("pos", 6, _header("stream-position"), right=True),
         Column("bytes", 7, lambda item: str(len(str(item.get("value", "")))), right=True),
     ),
     decode.DLQ: (
-        Column("fixture", 12, _top("key")),
+        Column("fixture", _ID, _top("key")),
         Column("reason", 14, _header("dlq.reason")),
         Column("origin", 12, _header("dlq.origin")),
         Column("field", 24, _header("dlq.field")),
@@ -210,7 +213,7 @@ def mark(item: Item, layout: str) -> Mark | None:
 def line(item: Item, layout: tuple[Column, ...], note: Mark | None) -> str:
     """One record as a line under ``header(layout)``: every column padded to its width, the mark last."""
     cells = [_fit(column.cell(item), column) for column in layout]
-    return "  ".join(cells) + ("  " + note.value if note is not None else "")
+    return ("  ".join(cells) + ("  " + note.value if note is not None else "")).rstrip()
 
 
 def keeps(item: Item, fixture_id: str | None) -> bool:

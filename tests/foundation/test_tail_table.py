@@ -41,9 +41,11 @@ def test_lines_of_one_topic_align_whatever_their_values() -> None:
     lines = [
         tail_table.header(columns),
         tail_table.line(_score(7, 0, correction=False), columns, None),
-        tail_table.line(_score(123456, 5, correction=False, fixture="fixture-with-a-long-id"), columns, None),
+        tail_table.line(
+            _score(123456, 5, correction=False, fixture="acf80323-ccb3-4828-a7dc-63f21b529b62-and-more"), columns, None
+        ),
     ]
-    # every column starts at the same place on every line: a long fixture id is cut, not widening the line
+    # every column starts at the same place on every line: an id longer than a UUID is cut, not widening it
     bounds, at = [], 0
     for column in columns:
         bounds.append((at, at + column.width))
@@ -51,11 +53,11 @@ def test_lines_of_one_topic_align_whatever_their_values() -> None:
     cells = [[text[start:end].strip() for start, end in bounds] for text in lines]
     assert cells[0] == [c.name for c in columns]
     assert cells[1][:4] == ["0", "7", "18:00:01.250", "f-1"]
-    assert cells[2][:4] == ["5", "123456", "18:00:01.250", "fixture-wit…"]
+    assert cells[2][:4] == ["5", "123456", "18:00:01.250", "acf80323-ccb3-4828-a7dc-63f21b529b6…"]
     assert all(text[end : end + 2] == "  " for text in lines for _, end in bounds[:-1])
     assert lines[0].split()[:4] == ["p", "offset", "time", "fixture"]
     assert lines[1].split()[:4] == ["0", "7", "18:00:01.250", "f-1"]
-    assert "fixture-wit…" in lines[2]
+    assert "acf80323-ccb3-4828-a7dc-63f21b529b6…" in lines[2]
     assert "6-4 → 7-4" in lines[1] and "0-0 → 0-0" in lines[1]
 
 
