@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import atexit
 import sys
-import time
 from typing import Any
 
 from ddeflow.config import Settings
@@ -15,9 +14,8 @@ from ddeflow.errors import ConfigError
 from ddeflow.processors.rebuild import run_rebuild, what_it_does
 from ddeflow.processors.replay import Progress, ReplayStats, fixed_plan, into_target, resolve_plan, run_replay
 from ddeflow.processors.replay_range import Plan, Request, describe, make_filters, parse_bound
+from ddeflow.progress_display import ProgressDisplay
 from ddeflow.signals import stop_on_signals
-
-PLAIN_PROGRESS_EVERY_S = 5.0
 
 EPILOG = """\
 range:
@@ -191,45 +189,12 @@ def _announce(plan: Plan, resumed: bool) -> None:
 
 def _progress(plan: Plan) -> Progress:
     total = plan.reads
-    if sys.stderr.isatty():
-        return _rich_progress(total)
-    last = [time.monotonic()]
-
-    def plain(stats: ReplayStats, passed: int) -> None:
-        now = time.monotonic()
-        if now - last[0] < PLAIN_PROGRESS_EVERY_S and passed < total:
-            return
-        last[0] = now
-        elapsed = max(now - stats.started_at, 1e-9)
-        print(
-            f"replay: {passed}/{total} offsets, {stats.records_in} records in, {stats.records_out} out, "
-            f"{stats.records_in / elapsed:.0f} records/s",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    return plain
-
-
-def _rich_progress(total: int) -> Progress:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("replay"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} rec/s, {task.fields[out]} out"),
-        TimeRemainingColumn(),
-        transient=False,
-    )
-    task = bar.add_task("replay", total=total, rate="0", out="0")
-    bar.start()
-    atexit.register(bar.stop)  # also when the plan was already done and nothing was polled
+    display = ProgressDisplay("replay", "offsets", total=total)
+    atexit.register(display.close)  # also when the plan was already done and nothing was polled
 
     def show(stats: ReplayStats, passed: int) -> None:
-        elapsed = max(time.monotonic() - stats.started_at, 1e-9)
-        bar.update(task, completed=passed, rate=f"{stats.records_in / elapsed:.0f}", out=str(stats.records_out))
+        display.update(passed, detail=f"{stats.records_in} records in, {stats.records_out} out")
         if passed >= total:
-            bar.stop()
+            display.close()
 
     return show

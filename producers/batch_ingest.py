@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ddeflow.dde.sports import Sport
@@ -30,6 +30,8 @@ from ddeflow.producers.reconcile import reconcile
 from ddeflow.producers.rest_client import FeedRest
 from ddeflow.producers.topic_scan import TopicScanner
 from ddeflow.topics import DLQ
+
+PROGRESS_EVERY = 500
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +70,14 @@ async def publish_pieces(
     received_at_ns: int,
     source_file: str | None = None,
     fixture_id: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchOutcome:
-    """Publish ``accepted`` in order, dead-letter ``rejected`` (keyed by ``fixture_id`` when known), flush."""
+    """Publish ``accepted`` in order, dead-letter ``rejected`` (keyed by ``fixture_id`` when known), flush.
+
+    ``progress(published, of)`` is told every ``PROGRESS_EVERY`` records and at the end."""
     generation = sink.generation
     published: Counter[Stream] = Counter()
-    for item in accepted:
+    for count, item in enumerate(accepted, start=1):
         record = element_record(
             topic=raw_topic(topic_prefix, sport, item.stream),
             fixture_id=item.fixture_id,
@@ -83,6 +88,8 @@ async def publish_pieces(
         )
         await sink.publish(record, generation=generation)
         published[item.stream] += 1
+        if progress is not None and (count % PROGRESS_EVERY == 0 or count == len(accepted)):
+            progress(count, len(accepted))
     rejected = tuple(rejected)
     for rejection in rejected:
         where = f"{source_file or 'REST body'} line {rejection.line}, element {rejection.index}"
@@ -115,6 +122,7 @@ async def ingest_body(
     received_at_ns: int,
     source_file: str | None = None,
     expect: frozenset[Stream] = frozenset(Stream),
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchOutcome:
     """Split, check, order and publish a JSON array or JSON-lines body."""
     _, pieces = split_input(body)
@@ -128,6 +136,7 @@ async def ingest_body(
         rejected=plan.rejected,
         received_at_ns=received_at_ns,
         source_file=source_file,
+        progress=progress,
     )
 
 

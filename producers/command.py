@@ -39,6 +39,7 @@ from ddeflow.producers.outage import DEFAULT_MAX_BUFFERED_BYTES, OutagePolicy
 from ddeflow.producers.raw_records import Stream
 from ddeflow.producers.stream_ingest import ingest_ws, run_live
 from ddeflow.producers.ws_stream import StreamOptions
+from ddeflow.progress_display import ProgressDisplay
 from ddeflow.signals import stop_on_signals
 
 log = logging.getLogger("ddeflow.producers")
@@ -274,7 +275,8 @@ def _report_batch(what: str, outcome: BatchOutcome) -> int:
 def _run_rest(args: argparse.Namespace, settings: Settings) -> int:
     async def main(stop: asyncio.Event) -> int:
         async def work() -> int:
-            outcome = await ingest_rest(settings, args.sport, args.fixture)
+            with ProgressDisplay("ingest rest", "packets") as progress:
+                outcome = await ingest_rest(settings, args.sport, args.fixture, progress=progress.update)
             return _report_batch(f"{args.sport} fixture {args.fixture} (REST)", outcome)
 
         return await _until_stopped(work(), stop)
@@ -285,7 +287,8 @@ def _run_rest(args: argparse.Namespace, settings: Settings) -> int:
 def _run_file(args: argparse.Namespace, settings: Settings) -> int:
     async def main(stop: asyncio.Event) -> int:
         async def work() -> int:
-            outcome = await ingest_file(settings, args.path, args.sport)
+            with ProgressDisplay("ingest file", "packets") as progress:
+                outcome = await ingest_file(settings, args.path, args.sport, progress=progress.update)
             return _report_batch(str(args.path), outcome)
 
         return await _until_stopped(work(), stop)

@@ -30,23 +30,32 @@ SAFE_AGAIN = (
 
 
 async def ingest_rest(
-    settings: Settings, sport: Sport, fixture_id: str, *, max_requests_per_s: int = 4
+    settings: Settings,
+    sport: Sport,
+    fixture_id: str,
+    *,
+    max_requests_per_s: int = 4,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchOutcome:
     token = require_token(settings)
     async with FeedRest(
         settings.dde_api_url, token, Gate(Pacer(max_requests_per_s, 1.0)), verify=feed_tls(settings)
     ) as rest:
         body = await rest.actions(sport, fixture_id)
-    ingest = partial(ingest_body, body, sport=sport, source=Source.REST, expect=frozenset({Stream.ACTIONS}))
+    ingest = partial(
+        ingest_body, body, sport=sport, source=Source.REST, expect=frozenset({Stream.ACTIONS}), progress=progress
+    )
     return await _publish(settings, f"{sport} fixture {fixture_id} (REST)", ingest)
 
 
-async def ingest_file(settings: Settings, path: Path, sport: Sport) -> BatchOutcome:
+async def ingest_file(
+    settings: Settings, path: Path, sport: Sport, *, progress: Callable[[int, int], None] | None = None
+) -> BatchOutcome:
     try:
         body = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    ingest = partial(ingest_body, body, sport=sport, source=Source.FILE, source_file=str(path))
+    ingest = partial(ingest_body, body, sport=sport, source=Source.FILE, source_file=str(path), progress=progress)
     return await _publish(settings, str(path), ingest)
 
 

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ddeflow.progress_display import ProgressDisplay
 from ddeflow.simulator.generator.match import SPORTS
-from ddeflow.simulator.generator.writer import SportSummary, generate
+from ddeflow.simulator.generator.writer import SportSummary, generate, resolve_sports
 
 
 def _non_negative(text: str) -> int:
@@ -34,16 +35,19 @@ def _print_summary(summary: SportSummary) -> None:
 
 def run(args: argparse.Namespace) -> int:
     sports = args.sport or ["all"]
+    total = args.fixtures * len(resolve_sports(sports))
     try:
-        report = generate(
-            sports,
-            args.fixtures,
-            args.seed,
-            args.out,
-            workers=args.workers,
-            statistics=not args.no_statistics,
-            on_sport_done=_print_summary,
-        )
+        with ProgressDisplay("generate", "fixtures", total=total) as progress:
+            report = generate(
+                sports,
+                args.fixtures,
+                args.seed,
+                args.out,
+                workers=args.workers,
+                statistics=not args.no_statistics,
+                on_sport_done=_print_summary,
+                on_fixture_done=lambda sport: progress.advance(detail=sport),
+            )
     except OSError as exc:
         print(f"ddeflow generate: cannot write to {args.out}: {exc}", file=sys.stderr)
         return 2

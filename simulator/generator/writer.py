@@ -116,11 +116,13 @@ def generate(
     workers: int = 1,
     statistics: bool = True,
     on_sport_done: Callable[[SportSummary], None] | None = None,
+    on_fixture_done: Callable[[str], None] | None = None,
 ) -> GenerationReport:
     """Generate ``fixtures`` fixtures of each requested sport into ``out_dir``.
 
     ``statistics=False`` writes no snooker ``statistics.jsonl`` (about 15 MB per fixture);
-    everything else is byte-identical to a run with statistics.
+    everything else is byte-identical to a run with statistics.  ``on_fixture_done(sport)`` is called as each
+    fixture is written, ``on_sport_done`` after each sport.
     """
     if fixtures < 0:
         raise ValueError("fixtures must be >= 0")
@@ -134,10 +136,16 @@ def generate(
         for name in sports:
             started = time.perf_counter()
             tasks = [(name, seed, index, str(out), statistics) for index in range(fixtures)]
-            if pool is not None:
-                sport_entries = list(pool.map(_generate_and_write, tasks, chunksize=4))
-            else:
-                sport_entries = [_generate_and_write(task) for task in tasks]
+            done = (
+                pool.map(_generate_and_write, tasks, chunksize=4)
+                if pool is not None
+                else map(_generate_and_write, tasks)
+            )
+            sport_entries = []
+            for entry in done:
+                sport_entries.append(entry)
+                if on_fixture_done is not None:
+                    on_fixture_done(name)
             summary = SportSummary(
                 sport=name,
                 fixtures=len(sport_entries),

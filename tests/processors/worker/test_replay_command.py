@@ -41,7 +41,7 @@ def test_off_a_terminal_progress_is_a_plain_line_and_always_the_last_one(capsys:
     stats.records_in = 10
     report(stats, 10)  # the end is always reported
     line = capsys.readouterr().err
-    assert line.startswith("replay: 10/10 offsets, 10 records in, 6 out,")
+    assert line.startswith("replay: 10/10 offsets (100 %),") and line.endswith("; 10 records in, 6 out\n")
 
 
 async def test_a_stop_cancels_a_replay_attempt_that_waits_for_an_absent_broker() -> None:
