@@ -1,8 +1,9 @@
-"""``dde.feed-status`` from ``ingest ws`` against the simulator's silence and drop faults, on the real broker and
-registry: which records, in which order, and their durations."""
+"""``dde.feed-status`` from ``ingest ws`` and ``ingest live`` against the simulator's silence and drop faults, on the
+real broker and registry: which records, in which order, and their durations."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,11 @@ from ddeflow import topics
 from ddeflow.avro import AvroCodec
 from ddeflow.backoff import BackoffPolicy
 from ddeflow.config import Settings
+from ddeflow.dde.sports import Sport
 from ddeflow.endpoints import registry_client
+from ddeflow.producers.live import LiveOptions
 from ddeflow.producers.raw_records import Stream, raw_topic
-from ddeflow.producers.stream_ingest import ingest_ws
+from ddeflow.producers.stream_ingest import ingest_ws, run_live
 from ddeflow.producers.ws_stream import StreamOptions
 from tests.producers.support import Match, feed_settings, make_matches, of_fixture, read_topic, simulator
 
@@ -93,3 +96,29 @@ async def test_each_drop_is_down_at_once_and_up_again_resumed_at_its_position(
         # The reconnect waits the backoff (0.3 s, jittered by at most half) before the feed resumes.
         assert up["downForMs"] >= 0.3 * 1000 / 2
     assert statuses[-1]["position"] == len(match.actions())
+
+
+async def test_ingest_live_writes_each_fixture_s_status_from_up_to_finished(
+    settings: Settings, tmp_path: Path, gen_cache: Path
+) -> None:
+    matches = make_matches(tmp_path / "data", gen_cache, sport="basketball", count=2, keep=30)
+    options = LiveOptions(
+        sports=(Sport.BASKETBALL,),
+        poll_interval_s=0.5,
+        until_finished=True,
+        heal_lookback_s=0,
+        stream=StreamOptions(backoff=BackoffPolicy(initial_s=0.05, max_s=0.1), stale_after_s=10.0),
+    )
+    go_live = {match.fixture_id: 1.0 for match in matches}
+    faults = ((None, {"drop_after_packets": 20}),)
+    async with simulator(tmp_path / "data", faults=faults, time_scale=0.0005, go_live_s=go_live) as sim:
+        summary = await asyncio.wait_for(run_live(feed_settings(settings, sim), options, asyncio.Event()), 60)
+    assert summary.fixtures_done == 2
+    for match in matches:
+        statuses = await _statuses(settings, match)
+        assert [(s["state"], s["reason"], s["position"]) for s in statuses] == [
+            ("up", None, 0),
+            ("down", "connection_lost", 20),
+            ("up", None, 20),
+            ("finished", None, 30),
+        ]

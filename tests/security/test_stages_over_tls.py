@@ -50,6 +50,9 @@ async def test_each_stage_runs_as_its_own_principal(secure_stack: SecureStack, p
         events = consume(consumer, consumer.topic(topics.FIXTURE_EVENTS), from_beginning=True, until_idle_s=2.0)
         keys = {record.key async for record in events}
         assert match.fixture_id.encode() in keys
+        # The ingest principal wrote the fixture's feed status; the consumer may read it.
+        statuses = consume(consumer, consumer.topic(topics.FEED_STATUS), from_beginning=True, until_idle_s=2.0)
+        assert match.fixture_id.encode() in {record.key async for record in statuses}
 
         # The replay principal re-derives this run's fixture, over a range of time, into its own area.
         into = f"{secure_stack.topic_prefix}replay.{protocol.lower()}."
