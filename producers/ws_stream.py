@@ -32,6 +32,9 @@ Lifecycle of ``StreamRunner.run``:
    to the discarded producer may or may not be in the topic.  A stream counts
    as done (finished, or closed with nothing more) only once the broker has
    acknowledged its records.
+7. Feed status (``dde.feed-status``): each connection attempt, frame, lost connection and the finished packet
+   is told to the stream's ``StreamStatus``, which decides down / up / finished (``ddeflow.producers.feed_status``)
+   and queues the record without waiting (``ddeflow.producers.status_writer``).
 
 Why a crash neither skips nor repeats: positions are counted only for frames
 handed to the producer, and what a crash leaves in the topic is a prefix, per
