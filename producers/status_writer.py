@@ -17,7 +17,7 @@ The writer:
   reason for ingest to stop.  Refused registry credentials or an incompatible schema: one error line, no status
   records, ingest goes on.
 - ``stop`` gives the queue up to ``drain_timeout_s`` to empty, so the last streams' finished records go out before
-  the producer is flushed.
+  the producer is flushed (unless the schema was never registered: then nothing can go out).
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class FeedStatusWriter:
         self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.dropped = 0
+        self.registered = False
 
     @property
     def topic(self) -> str:
@@ -82,13 +83,14 @@ class FeedStatusWriter:
     async def stop(self) -> None:
         if self._task is None:
             return
-        drained = asyncio.ensure_future(self._drained.wait())
-        try:
-            await asyncio.wait(
-                [self._task, drained], timeout=self._drain_timeout_s, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            drained.cancel()
+        if self.registered:  # else the registry has not answered all along: nothing would be written meanwhile
+            drained = asyncio.ensure_future(self._drained.wait())
+            try:
+                await asyncio.wait(
+                    [self._task, drained], timeout=self._drain_timeout_s, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                drained.cancel()
         if self._queue:
             log.warning("feed status: %d record(s) not written before stopping", len(self._queue))
         self._task.cancel()
@@ -148,6 +150,7 @@ class FeedStatusWriter:
                 await asyncio.sleep(delay_s)
         codec = AvroCodec(self._registry)
         codec.use(binding.subject, schema_id, binding.schema)
+        self.registered = True
         return codec
 
 

@@ -122,3 +122,18 @@ async def test_ingest_live_writes_each_fixture_s_status_from_up_to_finished(
             ("up", None, 20),
             ("finished", None, 30),
         ]
+
+
+async def test_without_a_registry_ingest_goes_on_and_writes_no_status(
+    settings: Settings, tmp_path: Path, gen_cache: Path
+) -> None:
+    (match,) = make_matches(tmp_path / "data", gen_cache, sport="volleyball", count=1, keep=40)
+    no_registry = settings.model_copy(update={"schema_registry_url": "http://127.0.0.1:9/apis/ccompat/v7"})
+    options = StreamOptions(backoff=BackoffPolicy(initial_s=0.02, max_s=0.1), stale_after_s=STALE_AFTER_S)
+    async with simulator(tmp_path / "data", faults=((None, {"drop_after_packets": 15}),)) as sim:
+        (result,) = await ingest_ws(
+            feed_settings(no_registry, sim), match.sport, match.fixture_id, (Stream.ACTIONS,), options=options
+        )
+    assert result.finished and result.reconnects == 2
+    assert await _raw_values(settings, match) == match.actions()
+    assert await _statuses(settings, match) == []
