@@ -64,7 +64,6 @@ def register(sub: Any) -> None:
         "--from",
         dest="start",
         metavar="WHEN",
-        type=lambda text: parse_bound(text, what="--from"),
         help="start at a time (ISO-8601, UTC when no zone is given, or epoch ms) or at offsets (123, p0=10,p3=4)",
     )
     parser.add_argument(
@@ -200,7 +199,7 @@ async def tail(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
             from_beginning=args.from_beginning,
             until_idle_s=args.until_idle,
             limit=args.limit,
-            start=args.start,
+            start=parse_bound(args.start, what="--from") if args.start is not None else None,
             follow=args.follow,
         ):
             item = await decode.view(record, codec, settings.topic_prefix)

@@ -163,6 +163,8 @@ def test_tail_of_a_missing_topic_is_one_clear_error(settings: Settings) -> None:
     done = run_cli(settings, "tail", "no.such.topic", "--until-idle", "1")
     assert done.returncode == 2
     assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+    bad = run_cli(settings, "tail", topics.SCORE_CHANGES, "--from", "yesterday-ish")
+    assert bad.returncode == 2 and "--from 'yesterday-ish'" in bad.stderr and "Traceback" not in bad.stderr
 
 
 async def test_tail_for_people_filters_marks_starts_at_a_time_and_stops_at_the_end(settings: Settings) -> None:
