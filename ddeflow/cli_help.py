@@ -43,7 +43,7 @@ EXAMPLES: dict[str, str] = {
     "topics check": "ddeflow topics check",
     "acl": "ddeflow acl print --principal User:processor --stage processor",
     "acl print": "ddeflow acl print --principal User:replay --stage replay --into replay.",
-    "tail": "ddeflow tail dde.score-changes --from-beginning --until-idle 2 --format table",
+    "tail": "ddeflow tail dde.feed-status --from 2026-12-01T18:00:00Z --no-follow --format table",
     "board": "ddeflow board --sport soccer --metrics-url http://127.0.0.1:9400/metrics",
 }
 

@@ -40,13 +40,6 @@ _STYLES = {
     tail_table.Mark.ANOMALY: "yellow",
 }
 
-_EXAMPLES = """examples:
-  ddeflow tail dde.score-changes --format table                 follow new score changes
-  ddeflow tail dde.feed-status --from-beginning --no-follow     every feed status so far, then stop
-  ddeflow tail dde.fixture-events --from 2026-12-01T18:00:00Z --fixture 123456
-  ddeflow tail dde.dlq --from-beginning --until-idle 2 --format table
-"""
-
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -54,8 +47,6 @@ def register(sub: Any) -> None:
         help="decode a topic (Avro through the registry; raw topics as JSON) as JSON lines or a table",
         description="TOPIC is the name without DDEFLOW_TOPIC_PREFIX, e.g. dde.score-changes. In a table, "
         "corrections, dead letters, feed streams going down and anomalies are marked (and coloured on a terminal).",
-        epilog=_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("topic")
     start = parser.add_mutually_exclusive_group()
