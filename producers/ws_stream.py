@@ -263,9 +263,9 @@ class StreamRunner:
                 if session.finished or (session.clean_close and session.frames == 0):
                     await self._sink.flush(self._generation)  # done only once the broker has it all
             except BrokerError as kafka_failure:
-                self.status.lost(DownReason.KAFKA_OUTAGE, str(kafka_failure))
                 if on_failure(kafka_failure) is OnFailure.STOP:
                     raise
+                self.status.lost(DownReason.KAFKA_OUTAGE, str(kafka_failure))
                 history = await self._after_outage(kafka_failure)
                 if history.finished():
                     return self._result(resumed_at, finished=True)
@@ -273,9 +273,9 @@ class StreamRunner:
             if session.finished:
                 return self._result(resumed_at, finished=True)
             error = session.error
-            self.status.lost(DownReason.CONNECTION_LOST, str(error) if error is not None else "closed by the feed")
             if error is not None and on_failure(error) is OnFailure.STOP:
-                raise error
+                raise error  # no status: the process stops, or the feed has no such stream (404)
+            self.status.lost(DownReason.CONNECTION_LOST, str(error) if error is not None else "closed by the feed")
             if session.clean_close and session.frames == 0:
                 log.warning(
                     "%s: the feed closed at event %d with nothing to send and no finished packet seen; stopping",
