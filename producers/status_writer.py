@@ -17,7 +17,7 @@ The writer:
   reason for ingest to stop.  Refused registry credentials or an incompatible schema: one error line, no status
   records, ingest goes on.
 - ``stop`` gives the queue up to ``drain_timeout_s`` to empty, so the last streams' finished records go out before
-  the producer is flushed (unless the schema was never registered: then nothing can go out).
+  the producer is flushed (unless the registry has failed to answer so far: then nothing can go out).
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ class FeedStatusWriter:
         self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.dropped = 0
-        self.registered = False
+        self.registry_failing = False
+        """The schema is not registered yet and the registry failed to answer at least once."""
 
     @property
     def topic(self) -> str:
@@ -83,7 +84,7 @@ class FeedStatusWriter:
     async def stop(self) -> None:
         if self._task is None:
             return
-        if self.registered:  # else the registry has not answered all along: nothing would be written meanwhile
+        if not self.registry_failing:  # a registry that is away would not let anything be written meanwhile
             drained = asyncio.ensure_future(self._drained.wait())
             try:
                 await asyncio.wait(
@@ -145,12 +146,13 @@ class FeedStatusWriter:
                 if not error.retriable:
                     log.error("feed status: not published: %s", error)
                     return None
+                self.registry_failing = True
                 delay_s = next(delays)
                 log.info("feed status: registry unavailable (%s); trying again in %.2f s", error, delay_s)
                 await asyncio.sleep(delay_s)
         codec = AvroCodec(self._registry)
         codec.use(binding.subject, schema_id, binding.schema)
-        self.registered = True
+        self.registry_failing = False
         return codec
 
 

@@ -173,7 +173,8 @@ async def test_tail_for_people_filters_marks_starts_at_a_time_and_stops_at_the_e
         options, [*topics.derived_topics(settings.topic_prefix), topics.feed_status(settings.topic_prefix)]
     )
     async with SchemaRegistry(resolve(settings).registry_url) as registry:
-        ids = await topic_schemas.register_all(registry, which=topic_schemas.every_binding(settings.topic_prefix))
+        feed_status = topic_schemas.feed_status_binding(settings.topic_prefix)
+        ids = await topic_schemas.register_all(registry, settings.topic_prefix, [feed_status])
         codec = AvroCodec(registry)
         for binding in topic_schemas.every_binding(settings.topic_prefix):
             codec.use(binding.subject, ids[binding.subject], binding.schema)
