@@ -82,51 +82,8 @@ async def view(record: RawRecord, codec: AvroCodec | None, prefix: str = "") -> 
     }
 
 
-def table_row(item: dict[str, Any], columns: list[str]) -> list[str]:
-    """Cells for ``columns``: top-level fields first, then fields of the value."""
-    value = item.get("value")
-    cells = []
-    for column in columns:
-        cell = item.get(column) if column in item else value.get(column) if isinstance(value, dict) else None
-        cells.append("" if cell is None else str(cell))
-    return cells
-
-
 def render_table(rows: list[list[str]], columns: list[str]) -> str:
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
-
-
-TABLE_COLUMNS: dict[str, list[str]] = {
-    "score_change": [
-        "offset",
-        "key",
-        "period",
-        "previousHomeScore",
-        "previousAwayScore",
-        "homeScore",
-        "awayScore",
-        "homePeriodScore",
-        "awayPeriodScore",
-        "isCorrection",
-        "causeSendType",
-        "fixtureSeqNum",
-    ],
-    "action_state": [
-        "offset",
-        "key",
-        "actionType",
-        "status",
-        "revision",
-        "fixtureSeqNum",
-        "period",
-        "clockTime",
-        "anomaly",
-    ],
-    "break_completion": ["offset", "key", "frame", "breakSeq", "playerName", "points", "revision", "endedAt"],
-    "fixture_event": ["offset", "key", "eventType", "previous", "current", "period", "fixtureSeqNum"],
-    RAW: ["partition", "offset", "key", "headers"],
-    DLQ: ["partition", "offset", "key", "headers"],
-}
