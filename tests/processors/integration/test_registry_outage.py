@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +19,7 @@ from tests.processors.integration.plan import Delivery
 pytestmark = pytest.mark.timeout(600)
 
 DOWN_S = 6.0
+START_TIMEOUT_S = 120.0
 
 
 @pytest.mark.integration
@@ -33,9 +35,14 @@ async def test_worker_waits_out_a_registry_outage_at_start(
     worker = WorkerProcess(settings, e2e_logs, "registry-outage", until_idle_s=3.0)
     try:
         await worker.start()
+        # The worker says it waits (however long its start takes on a loaded machine), and keeps waiting.
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while "outage started" not in worker.stderr_path.read_text():
+            assert worker.process is not None and worker.process.returncode is None, worker.tail()
+            assert time.monotonic() < deadline, worker.tail()
+            await asyncio.sleep(0.2)
         await asyncio.sleep(DOWN_S)
         assert worker.process is not None and worker.process.returncode is None, worker.tail()
-        assert "outage started" in worker.stderr_path.read_text(), worker.tail()
         await gate.open()
         assert await worker.wait(300) == 0, worker.tail()
         derived = await read_derived(settings)
