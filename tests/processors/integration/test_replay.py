@@ -180,19 +180,22 @@ async def test_a_replay_of_a_whole_live_run_is_byte_equal_and_survives_a_sigkill
 
 
 async def cluster_snapshot(settings: Settings) -> dict[str, Any]:
-    """Every topic with its end offsets, every consumer group with its committed offsets."""
+    """Every topic and consumer group under the run's prefix (every name ddeflow would use there), with end
+    offsets and committed offsets.  Only the prefix's: the session's cluster holds every other test's topics, and
+    reading all of their offsets took longer than the client's 40 s on a loaded machine."""
     admin = AIOKafkaAdminClient(**options(settings))
     consumer = AIOKafkaConsumer(**options(settings), group_id=None)
     await admin.start()
     await consumer.start()
     try:
-        # Internal topics (__consumer_offsets, __transaction_state) move with any client's heartbeat
-        # and auto-commit, the registry's own included; what they hold for groups is compared below.
-        names = sorted(name for name in await admin.list_topics() if not name.startswith("__"))
+        # Internal topics (__consumer_offsets, __transaction_state) move with any client's heartbeat and
+        # are not under the prefix; what they hold for the prefix's groups is compared below.
+        prefix = settings.topic_prefix
+        names = sorted(name for name in await admin.list_topics() if name.startswith(prefix))
         described = await admin.describe_topics(names)
         tps = [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
         ends = await consumer.end_offsets(tps)
-        groups = sorted(g[0] for g in await admin.list_consumer_groups())
+        groups = sorted(g[0] for g in await admin.list_consumer_groups() if g[0].startswith(prefix))
         committed = {}
         for g in groups:
             committed[g] = sorted((tp, m.offset) for tp, m in (await admin.list_consumer_group_offsets(g)).items())
