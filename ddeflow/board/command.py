@@ -71,21 +71,13 @@ class BoardOptions:
     title: Callable[[], str] | None = None
 
 
-def feed_topic() -> str | None:
-    """The producer's feed-status topic, where this version of ddeflow has one."""
-    name: object = getattr(topics, "FEED_STATUS", None)
-    return name if isinstance(name, str) else None
-
-
 def watched(sport: str | None) -> list[str]:
     """The topics the board reads (without prefix): the derived ones the filter can need, the DLQ, feed status."""
     sports = [Sport(sport)] if sport else list(Sport)
     names = [topics.derived_actions(s) for s in sports] + [topics.SCORE_CHANGES, topics.FIXTURE_EVENTS]
     if sport in (None, Sport.SNOOKER.value):
         names.append(topics.BREAK_COMPLETIONS)
-    names.append(topics.DLQ)
-    feed = feed_topic()
-    return [*names, feed] if feed else names
+    return [*names, topics.DLQ, topics.FEED_STATUS]
 
 
 @dataclass
@@ -112,7 +104,6 @@ class BoardResult:
 async def _read(settings: Settings, names: list[str], state: BoardResult, until_idle_s: float | None) -> None:
     """Every topic read side by side, each folded into the board as its records come."""
     prefix = settings.topic_prefix
-    feed = feed_topic()
     async with registry_client(settings, resolve(settings)) as registry:
         codec = AvroCodec(registry)
 
@@ -124,7 +115,9 @@ async def _read(settings: Settings, names: list[str], state: BoardResult, until_
                     continue
                 value = (await decode.view(record, codec, prefix))["value"]
                 if isinstance(value, dict):
-                    state.board = model.apply(state.board, model.Derived(name, value, record.timestamp_ms), feed)
+                    state.board = model.apply(
+                        state.board, model.Derived(name, value, record.timestamp_ms), topics.FEED_STATUS
+                    )
                     state.recent.add(record.timestamp_ms, pipeline.delay_ms(value, record.timestamp_ms))
 
         try:
