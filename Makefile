@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install jars lint test test-fast test-scaffold fuzz demo bench chaos soak up down status clean
+.PHONY: help install jars lint test test-fast test-faults test-scaffold fuzz demo bench chaos soak up down status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: lint jars ## the whole suite, against a real broker and registry
 
 test-fast: install ## only the tests that need no broker
 	$(BIN)/pytest -m "not integration"
+
+test-faults: lint jars ## the fault runs: chaos CI profile, broker restart, leader kill, broker outage (about 10 min; CI runs it)
+	$(BIN)/pytest -m faults
 
 test-scaffold: lint jars ## a scaffolded processor pip-installed and run live under SIGKILL (about 1 min; not in test)
 	$(BIN)/pytest -m separate tests/processors/integration/test_scaffold_live.py

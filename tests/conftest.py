@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import signal
 import uuid
 from collections.abc import Iterator
 
@@ -49,16 +50,31 @@ def settings(infra: Infra, topic_prefix: str, tmp_path_factory: pytest.TempPathF
 
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIG.append(config)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the run as Ctrl-C does, so the fixtures' teardown stops the private stacks and workers, which
+    run in sessions of their own and would otherwise outlive a terminated run."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 _PROGRESS_EVERY = 10_000
 
 
+# Markers of tests that run only when selected by name with -m, each from a make target of its own.
+_OWN_TARGET = {
+    "separate": "a long test with a make target of its own (-m separate)",
+    "faults": "a fault-injection run over the whole stack: make test-faults (-m faults), which CI runs too",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    separate = "separate" in (config.option.markexpr or "")
+    selected = {name for name in _OWN_TARGET if name in (config.option.markexpr or "")}
     for item in items:
-        if item.get_closest_marker("separate") is not None and not separate:
-            item.add_marker(pytest.mark.skip(reason="a long test with a make target of its own (-m separate)"))
+        for name, reason in _OWN_TARGET.items():
+            if item.get_closest_marker(name) is not None and name not in selected:
+                item.add_marker(pytest.mark.skip(reason=reason))
         if "infra" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
         if item.get_closest_marker("integration") is not None:

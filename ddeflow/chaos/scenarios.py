@@ -168,12 +168,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
 )
 CI_PROFILE = (1, 6)
-"""Within ``make test``'s time budget, the two faults the processors' exactly-once must absorb end to end: a worker
-SIGKILLed mid-transaction and every frame delivered three times.  5 and 8 are left to ``make chaos`` for time only
-(``make test`` covers resumed websockets and two workers in tests of their own).  Not 2-4 (a broker or registry
-restart takes minutes on a busy machine), nor 9 (a three-broker stack of its own is too slow to start for
-``make test``), nor 7 and 10, for time only: each adds a full run with ``ingest live`` restarts, and both come out
-clean since a restarted ``ingest live`` resumes and reconciles the matches that ended while it was down."""
+"""Within CI's time budget (``make test-faults``), the two faults the processors' exactly-once must absorb end to
+end: a worker SIGKILLed mid-transaction and every frame delivered three times.  5 and 8 are left to ``make chaos``
+for time only (the suite covers resumed websockets and two workers in tests of their own).  Not 2-4 (a broker or
+registry restart takes minutes on a busy machine), nor 9 (a three-broker stack of its own is too slow to start for
+CI), nor 7 and 10, for time only: each adds a full run with ``ingest live`` restarts, and both come out clean since
+a restarted ``ingest live`` resumes and reconciles the matches that ended while it was down."""
 
 
 def by_number(numbers: tuple[int, ...]) -> list[Scenario]:

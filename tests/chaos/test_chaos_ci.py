@@ -1,6 +1,6 @@
-"""The chaos suite's short profile, inside ``make test``: a golden run of the whole pipeline (simulator,
-``ingest live``, ``process`` as subprocesses) over one short match per sport, then the scenarios of ``CI_PROFILE``
-(see there for why not the others), each compared record by record with the golden run.
+"""The chaos suite's short profile, in ``make test-faults`` (which CI runs): a golden run of the whole pipeline
+(simulator, ``ingest live``, ``process`` as subprocesses) over one short match per sport, then the scenarios of
+``CI_PROFILE`` (see there for why not the others), each compared record by record with the golden run.
 
 ``make chaos`` runs every scenario over longer matches; see ``ddeflow.chaos``.
 """
@@ -18,7 +18,7 @@ from ddeflow.chaos.scenarios import CI_PROFILE, WORKER_KILLS, by_number
 from ddeflow.chaos.suite import run_suite
 from tests.infra import Infra
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(900)]
 
 TIME_SCALE = 0.002  # the longest match plays in about 25 s
 SEED = 5

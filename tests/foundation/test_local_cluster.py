@@ -27,7 +27,7 @@ from ddeflow.local.stack import LocalStack
 from ddeflow.topics import TopicSpec
 from tests.infra import local_stack_settings
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(420)]
 
 TOPIC = "chaos"
 PARTITIONS = 3

@@ -27,7 +27,7 @@ from ddeflow.topics import RAW_PARTITIONS
 from tests.infra import local_stack_settings
 from tests.producers.support import Match, make_matches, of_fixture, read_topic, simulator, subprocess_env
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(600)]
 
 OUTAGE_S = 15.0
 SPORTS = ("basketball", "volleyball")

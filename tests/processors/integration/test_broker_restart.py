@@ -24,7 +24,7 @@ from tests.processors.integration.conftest import Run
 from tests.processors.integration.kafka_io import Feeder, WorkerProcess, group_progress, new_settings, read_derived
 from tests.processors.integration.plan import Delivery
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
 
 CATCH_UP_TIMEOUT_S = 180.0
 
