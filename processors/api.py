@@ -31,6 +31,10 @@ arrive too, with their verdict, so a processor may count them; most return at on
   transaction as the records, so a crash never doubles or loses output, and a replay rebuilds it.  It must be
   JSON (dicts with str keys, lists, str, int, float, bool, None), and it is never copied: return a new value,
   never change the one you were given.  ``state=None`` removes it.  It is removed with the fixture's stream.
+- **Snapshots before and after.**  A ``StatisticsProcessor`` declared with ``wants_previous_snapshot=True`` gets
+  the fixture's previous applied snapshot in ``StatisticsEvent.snapshot_before`` (``snapshot_after`` is the one
+  after the packet).  It is kept like the state: in the partition store, the changelog and the transaction,
+  restored after a crash, rebuilt by a replay and removed with the fixture.
 - **One stream each.**  A processor reads the actions stream (``ActionsProcessor``) or the statistics stream
   (``StatisticsProcessor``), never both: the worker sees the two topics interleaved differently from run to run,
   and only the order within one topic is fixed, so a processor reading both could not give the same output on a
@@ -146,6 +150,10 @@ class StatisticsEvent:
     """The statistics state before (its seqNum and the breaks emitted so far with their revisions)."""
     after: StatisticsState
     received_at_us: int | None
+    snapshot_before: StatisticsPacket | None = None
+    """The fixture's last applied snapshot before this packet, for processors that declare
+    ``wants_previous_snapshot`` (None: none applied yet; always None when no enabled processor of the sport
+    wants it)."""
 
     @property
     def fixture_id(self) -> str:
@@ -154,6 +162,12 @@ class StatisticsEvent:
     @property
     def applied(self) -> bool:
         return self.verdict.snapshot is Disposition.APPLIED
+
+    @property
+    def snapshot_after(self) -> StatisticsPacket | None:
+        """The fixture's last applied snapshot after this packet: the packet if it was applied, else
+        ``snapshot_before``."""
+        return self.packet if self.applied else self.snapshot_before
 
 
 Event: TypeAlias = ActionEvent | StatisticsEvent
@@ -230,6 +244,11 @@ class ActionsProcessor(Processor[ActionEvent]):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StatisticsProcessor(Processor[StatisticsEvent]):
     """A processor of the ``/statistics`` stream."""
+
+    wants_previous_snapshot: bool = False
+    """True: its events carry ``snapshot_before``.  The worker then keeps each fixture's last applied snapshot in
+    its partition store and changelog (a whole packet per fixture, rewritten with each applied one), for every
+    processor of the sport: ask only if you compare snapshots."""
 
     def __post_init__(self) -> None:
         Processor.__post_init__(self)

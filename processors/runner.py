@@ -21,7 +21,7 @@ from ddeflow.avro import AvroCodec
 from ddeflow.dde import Sport
 from ddeflow.dlq import dead_letter
 from ddeflow.errors import PacketError, ProcessorError
-from ddeflow.processors.api import BREAKER_THRESHOLD, ActionEvent, Event, Processor, Step
+from ddeflow.processors.api import BREAKER_THRESHOLD, ActionEvent, Event, Processor, StatisticsProcessor, Step
 from ddeflow.processors.core import MarkedStream
 from ddeflow.processors.core.processor_states import BreakerState, ProcessorState
 from ddeflow.processors.store import PartitionStore, breaker_key, processor_key
@@ -69,6 +69,12 @@ class ProcessorSet:
         self._counters = counters
         self._dlq_topic = dlq_topic
         self._by_route: dict[tuple[Sport, Stream], tuple[_Entry, ...]] = {}
+        self._snapshots_for = frozenset(
+            sport
+            for processor in processors
+            if isinstance(processor, StatisticsProcessor) and processor.wants_previous_snapshot
+            for sport in processor.sports
+        )
         for processor in processors:
             stream = MarkedStream.ACTIONS if processor.stream is Stream.ACTIONS else MarkedStream.STATISTICS
             subjects = {}
@@ -91,6 +97,10 @@ class ProcessorSet:
 
     def wants(self, sport: Sport, stream: Stream) -> bool:
         return (sport, stream) in self._by_route
+
+    def wants_previous_snapshot(self, sport: Sport) -> bool:
+        """A processor of ``sport``'s statistics wants each event's previous snapshot."""
+        return sport in self._snapshots_for
 
     def run(self, event: Event, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
         """Every interested processor over ``event``: their records in order, dead letters for those that failed."""

@@ -13,6 +13,8 @@ compacted, one partition per input partition number)::
                                              → ProcessorState (a processor's state of the fixture's stream)
             b"b:" + processor name + b"@" + version
                                              → BreakerState (a processor's circuit breaker)
+            b"l:" + fixtureId                → SnapshotState (the last applied statistics packet, kept
+                                               only while a processor wants the previous snapshot)
     value   the state's ``to_dict()`` as compact JSON (every dict carries its format version "v"),
             or None: a tombstone, the key was removed
 
@@ -46,9 +48,11 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from ddeflow.processors.core import ActionState, FixtureState, MarkedStream, Marker, StatisticsState, StreamTime
-from ddeflow.processors.core.processor_states import BreakerState, ProcessorState
+from ddeflow.processors.core.processor_states import BreakerState, ProcessorState, SnapshotState
 
-State: TypeAlias = FixtureState | ActionState | StatisticsState | Marker | StreamTime | ProcessorState | BreakerState
+State: TypeAlias = (
+    FixtureState | ActionState | StatisticsState | Marker | StreamTime | ProcessorState | BreakerState | SnapshotState
+)
 
 _PREFIXES: dict[
     bytes,
@@ -58,7 +62,8 @@ _PREFIXES: dict[
     | type[Marker]
     | type[StreamTime]
     | type[ProcessorState]
-    | type[BreakerState],
+    | type[BreakerState]
+    | type[SnapshotState],
 ] = {
     b"f:": FixtureState,
     b"a:": ActionState,
@@ -67,6 +72,7 @@ _PREFIXES: dict[
     b"t:": StreamTime,
     b"p:": ProcessorState,
     b"b:": BreakerState,
+    b"l:": SnapshotState,
 }
 _MARKER_PREFIXES = {MarkedStream.ACTIONS: b"m:a:", MarkedStream.STATISTICS: b"m:s:"}
 _PROCESSOR_PREFIXES = {MarkedStream.ACTIONS: b"p:a:", MarkedStream.STATISTICS: b"p:s:"}
@@ -83,6 +89,10 @@ def action_key(fixture_id: str, action_id: str) -> bytes:
 
 def statistics_key(fixture_id: str) -> bytes:
     return b"s:" + fixture_id.encode()
+
+
+def snapshot_key(fixture_id: str) -> bytes:
+    return b"l:" + fixture_id.encode()
 
 
 def marker_key(stream: MarkedStream, fixture_id: str) -> bytes:
@@ -195,6 +205,10 @@ class PartitionStore:
     def statistics(self, fixture_id: str) -> StatisticsState | None:
         state = self._get(statistics_key(fixture_id))
         return state if isinstance(state, StatisticsState) else None
+
+    def snapshot(self, fixture_id: str) -> SnapshotState | None:
+        state = self._get(snapshot_key(fixture_id))
+        return state if isinstance(state, SnapshotState) else None
 
     def marker(self, stream: MarkedStream, fixture_id: str) -> Marker | None:
         state = self._get(marker_key(stream, fixture_id))

@@ -7,6 +7,7 @@
     kit.file(Path("actions.jsonl"), "basketball")  # a recorded file: JSON lines or a REST /actions array
     kit.packets("snooker", [{...}, {...}])         # hand-written packets (dicts, JSON text or bytes)
     kit.records("dde.my-topic")                    # what it wrote, decoded through its schema
+    kit.restart()                                  # as a crashed worker: the store rebuilt from the changelog
 
 Every packet goes through the worker's own code: a raw record as the producers write it (headers included),
 the ``Transformer`` (parsing, dead letters, dedupe, the sendType lifecycle, state removal) over one
@@ -88,6 +89,7 @@ class Kit:
         retention = RetentionPolicy(grace_ms=grace_s * 1000, marker_ms=topics.RAW_RETENTION_MS)
         self._transformer = Transformer("", codec, retention, processors=chosen)
         self._store = PartitionStore()
+        self._changelog: dict[bytes, bytes | None] = {}
         self._step_ms = step_ms
         self._offset = 0
         self._records: list[Record] = []
@@ -155,7 +157,7 @@ class Kit:
         )
         self._offset += 1
         out = [self._decoded(item) for item in self._transformer.handle(record, self._store)]
-        list(self._store.pending())  # encode the states as the worker's commit does: a state that is not JSON fails
+        self._changelog.update(self._store.pending())  # encoded as the worker's commit does: non-JSON state fails
         self._store.commit()
         found = [item for item in out if isinstance(item, Record)]
         self._records.extend(found)
@@ -176,6 +178,14 @@ class Kit:
             return letter
         return Record(item.topic, key, plain(avro.decode(item.value, self._schemas[item.topic])))
 
+    def restart(self) -> None:
+        """As a worker that crashed and started again: the partition store is rebuilt from the changelog written so
+        far (each fed record was its own committed transaction).  Outputs and counters carry on."""
+        store = PartitionStore()
+        for key, value in self._changelog.items():
+            store.restore(key, value)
+        self._store = store
+
     # --- looking -----------------------------------------------------------------------
 
     def records(self, topic: str | None = None) -> list[Record]:
@@ -193,6 +203,11 @@ class Kit:
         marked = MarkedStream.ACTIONS if stream is Stream.ACTIONS else MarkedStream.STATISTICS
         held = self._store.get(processor_key(processor, marked, fixture_id))
         return held.state if isinstance(held, ProcessorState) else None
+
+    def changelog(self) -> dict[bytes, bytes | None]:
+        """The state changelog as compaction leaves it: each key's last value (None: removed); see
+        ``ddeflow.processors.store`` for the keys."""
+        return dict(self._changelog)
 
     @property
     def counters(self) -> Counter[str]:

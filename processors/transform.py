@@ -8,7 +8,9 @@ nothing else about it is kept.  A parsed packet moves the built-in states on
 one typed event for the processors that want its sport and stream
 (``ddeflow.processors.api``; by default the four built-ins of
 ``ddeflow.processors.builtins``), whose records are the output, in the
-processors' order.  Everything here is a
+processors' order.  While a processor of the sport wants
+the previous statistics snapshot, each fixture's last applied one is kept in
+the store beside its statistics state.  Everything here is a
 function of the input and the state, so re-processing the same records from the
 same state yields byte-identical output.
 
@@ -40,26 +42,34 @@ from ddeflow.processors.core import (
     MarkedStream,
     Marker,
     RetentionPolicy,
+    StatisticsState,
     StreamTime,
     advance,
     advance_action,
     advance_statistics,
     fixture_is_over,
 )
+from ddeflow.processors.core.processor_states import SnapshotState
 from ddeflow.processors.runner import OutRecord as OutRecord
 from ddeflow.processors.runner import ProcessorSet
 from ddeflow.processors.store import (
     PartitionStore,
     action_key,
+    encode_state,
     fixture_key,
     marker_key,
     processor_key,
+    snapshot_key,
     statistics_key,
     stream_time_key,
 )
 from ddeflow.producers.raw_records import RawRecord, Stream, raw_topic, received_at_us
 
 ORIGIN = "processor"
+SNAPSHOT_MAX_BYTES = 900 * 1024
+"""The largest statistics snapshot kept for ``snapshot_before``, as stored: a changelog record must stay under
+the broker's default ``max.message.bytes`` (1 MB).  A larger one is counted (``statistics.snapshot_not_kept``)
+and the next event's ``snapshot_before`` is None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +180,7 @@ class Transformer:
             if stats is not None:
                 seq_num = stats.seq_num
                 store.delete(statistics_key(fixture_id))
+            store.delete(snapshot_key(fixture_id))
             self.counters["state.statistics_removed"] += 1
         for name in store.processors_of(marker.stream, fixture_id):
             store.delete(processor_key(name, marker.stream, fixture_id))
@@ -217,12 +228,18 @@ class Transformer:
         stats = store.statistics(packet.fixture_id)
         step = advance_statistics(stats, packet)
         self.counters.update(step.verdict.counter_keys())
-        if step.verdict.snapshot is Disposition.APPLIED:
+        applied = step.verdict.snapshot is Disposition.APPLIED
+        if applied:
             store.put(statistics_key(packet.fixture_id), step.stats)
             if marker is None and packet.finished:
                 _mark_over(store, MarkedStream.STATISTICS, packet.fixture_id, packet.seq_num, record, now_ms)
         if not self._processors.wants(sport, Stream.STATISTICS):
             return []
+        previous = None
+        if self._processors.wants_previous_snapshot(sport):
+            previous = self._previous_snapshot(stats, store)
+            if applied:
+                self._keep_snapshot(packet, record, store)
         event = StatisticsEvent(
             sport=sport,
             packet=packet,
@@ -230,8 +247,29 @@ class Transformer:
             before=stats,
             after=step.stats,
             received_at_us=received_at_us(record.headers),
+            snapshot_before=previous,
         )
         return self._processors.run(event, record, store)
+
+    def _previous_snapshot(self, stats: StatisticsState | None, store: PartitionStore) -> StatisticsPacket | None:
+        """The fixture's last applied snapshot, if the one kept is it (it is not when it was too large to keep, or
+        when it was kept by an earlier run whose processors wanted it and this run's did not until now)."""
+        if stats is None:
+            return None
+        kept = store.snapshot(stats.fixture_id)
+        if kept is None or kept.seq_num != stats.seq_num:
+            return None
+        return kept.packet
+
+    def _keep_snapshot(self, packet: StatisticsPacket, record: RawRecord, store: PartitionStore) -> None:
+        key = snapshot_key(packet.fixture_id)
+        raw = record.value or b""
+        kept = SnapshotState(fixture_id=packet.fixture_id, seq_num=packet.seq_num, raw=raw, packet=packet)
+        if len(encode_state(kept)) > SNAPSHOT_MAX_BYTES:
+            self.counters["statistics.snapshot_not_kept"] += 1
+            store.delete(key)
+        else:
+            store.put(key, kept)
 
 
 def _mark_over(

@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 
 from ddeflow import avro, topic_schemas, topics
-from ddeflow.dde import Sport
+from ddeflow.dde import Sport, parse_statistics_packet
 from ddeflow.dlq import read_dlq_headers
+from ddeflow.errors import StateError
 from ddeflow.processors.core import ActionState
+from ddeflow.processors.core.processor_states import SnapshotState
 from ddeflow.processors.store import (
     PartitionStore,
     action_key,
     decode_state,
     encode_state,
     fixture_key,
+    snapshot_key,
     stream_time_key,
 )
 from ddeflow.processors.transform import Transformer, raw_routes
@@ -123,6 +126,18 @@ def test_state_encoding_round_trips_and_rejects_unknown_keys() -> None:
         assert encode_state(decode_state(key, value)) == value
     with pytest.raises(ValueError, match="no known prefix"):
         decode_state(b"x:1", b"{}")
+
+
+def test_a_kept_snapshot_round_trips_byte_for_byte_and_a_bad_one_is_a_state_error() -> None:
+    raw = (SAMPLES / "snooker-statistics.json").read_bytes()
+    packet = parse_statistics_packet(raw)
+    kept = SnapshotState(fixture_id=packet.fixture_id, seq_num=packet.seq_num, raw=raw, packet=packet)
+    key = snapshot_key(packet.fixture_id)
+    restored = decode_state(key, encode_state(kept))
+    assert restored == kept
+    stored = json.loads(encode_state(kept))
+    with pytest.raises(StateError, match="does not parse"):
+        decode_state(key, json.dumps({**stored, "packet": "{}"}).encode())
 
 
 def test_replaying_the_same_records_from_the_same_state_is_identical() -> None:
