@@ -21,7 +21,7 @@ from ddeflow.harness.derived import options
 REPO = Path(__file__).resolve().parents[2]
 GROUP = "ddeflow-processors"
 
-_COUNTER = re.compile(r"([a-z_.]+)=(\d+)")
+_COUNTER = re.compile(r"([a-z][a-z0-9_.-]*)=(\d+)")  # processor names hold digits and dashes
 _RECORDS_IN = re.compile(r"(\d+) raw records in")
 
 
