@@ -56,13 +56,13 @@ from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
 from ddeflow.harness.infra import real_infra
+from ddeflow.harness.plan import Delivery, Match, build_plan, load_matches
 from ddeflow.harness.stats import percentile
 from ddeflow.harness.visibility import observe, received_at_field
 from ddeflow.harness.worker_process import group_members, group_progress, group_state
 from ddeflow.producers.raw_records import HEADER_RECEIVED_AT, Source, element_record
 from ddeflow.registry import SchemaRegistry
 from ddeflow.simulator.generator import SPORTS, generate
-from tests.processors.integration.plan import Delivery, Match, build_plan, load_matches
 
 PASSTHROUGH_GROUP = "bench-passthrough"
 PASSTHROUGH_TOPIC = "bench.passthrough"

@@ -39,13 +39,13 @@ from ddeflow.admin import ensure_topics
 from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.harness.plan import Delivery, build_plan
 from ddeflow.processors.replay import run_replay
 from ddeflow.processors.replay_range import Filters, Request
 from ddeflow.processors.store import PartitionStore
 from ddeflow.processors.transform import Transformer, retention_policy
 from ddeflow.producers.raw_records import RawRecord
 from scripts.bench_process import append, kafka, season_slice
-from tests.processors.integration.plan import Delivery, build_plan
 
 BASELINE_TOPIC = "bench.raw-copy"
 BASELINE_GROUP = "bench-raw-copy"
