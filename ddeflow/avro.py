@@ -47,10 +47,12 @@ def split(data: bytes) -> tuple[int, bytes]:
     return schema_id, data[_HEADER.size :]
 
 
-def decode(data: bytes, parsed_schema: Any) -> dict[str, Any]:
+def decode(data: bytes, parsed_schema: Any, reader_schema: Any = None) -> dict[str, Any]:
+    """The record written with ``parsed_schema``; with ``reader_schema``, resolved to it by Avro's rules (fields the
+    reader lacks are dropped, those the writer lacks take the reader's defaults)."""
     _, payload = split(data)
     try:
-        record = fastavro.schemaless_reader(io.BytesIO(payload), parsed_schema, None)
+        record = fastavro.schemaless_reader(io.BytesIO(payload), parsed_schema, reader_schema)
     except (EOFError, ValueError, IndexError, UnicodeDecodeError) as exc:
         raise AvroDecodeError(f"payload does not match its writer schema: {exc}") from None
     if not isinstance(record, dict):
@@ -82,10 +84,18 @@ class AvroCodec:
             raise DdeflowError(f"subject {subject!r} was not registered before use") from None
         return encode(schema_id, parsed, record)
 
-    async def decode(self, data: bytes) -> dict[str, Any]:
-        schema_id, _ = split(data)
+    async def writer_schema(self, schema_id: int) -> Any:
+        """The parsed writer schema with ``schema_id``: fetched from the registry the first time it is seen."""
         parsed = self._readers.get(schema_id)
         if parsed is None:
             parsed = parse_schema(await self._registry.schema(schema_id))
             self._readers[schema_id] = parsed
-        return decode(data, parsed)
+        return parsed
+
+    def cached_writer_schema(self, schema_id: int) -> Any | None:
+        """The parsed writer schema with ``schema_id`` if it was fetched already, else None: no I/O."""
+        return self._readers.get(schema_id)
+
+    async def decode(self, data: bytes) -> dict[str, Any]:
+        schema_id, _ = split(data)
+        return decode(data, await self.writer_schema(schema_id))
