@@ -46,15 +46,21 @@ class Out:
 
 
 async def read_topic(
-    settings: Settings, topic: str, *, partitions: int = topics.DERIVED_PARTITIONS, timeout_s: float = 60.0
+    settings: Settings,
+    topic: str,
+    *,
+    partitions: int = topics.DERIVED_PARTITIONS,
+    timeout_s: float = 60.0,
+    isolation_level: str = "read_committed",
 ) -> list[Any]:
-    """Every committed record of ``topic`` (read_committed), in (partition, offset) order."""
+    """Every committed record of ``topic`` (read_committed), in (partition, offset) order; with
+    ``isolation_level="read_uncommitted"``, every record, those of aborted transactions too."""
     consumer = AIOKafkaConsumer(
         **options(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        isolation_level="read_committed",
+        isolation_level=isolation_level,
         fetch_max_wait_ms=50,
         max_partition_fetch_bytes=MAX_REQUEST_BYTES,
     )
@@ -63,7 +69,7 @@ async def read_topic(
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)  # the last stable offsets, under read_committed
+        ends = await consumer.end_offsets(tps)  # the last stable offsets under read_committed, else the ends
         found: list[Any] = []
         remaining = {tp for tp in tps if ends[tp] > 0}
         async with asyncio.timeout(timeout_s):

@@ -173,10 +173,12 @@ class OpenTransactions:
     (read_committed end); both consumers stay open so that a probe costs two round trips.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, names: Sequence[str] | None = None) -> None:
+        """Over every derived topic, or only those of ``names`` (without the prefix)."""
         self._tps = [
             TopicPartition(spec.name, p)
             for spec in topics.derived_topics(settings.topic_prefix)
+            if names is None or spec.name in {settings.topic(name) for name in names}
             for p in range(spec.partitions)
         ]
         self._committed = AIOKafkaConsumer(**options(settings), group_id=None, isolation_level="read_committed")
