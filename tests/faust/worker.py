@@ -20,6 +20,9 @@ class FaustWorker:
     log_dir: Path
     name: str
     extra_args: tuple[str, ...] = ()
+    """Options of the worker command."""
+    datadir: Path | None = None
+    """Where Faust keeps the app's files (``--datadir``); default ``<app id>-data`` in the checkout."""
     process: asyncio.subprocess.Process | None = field(default=None, init=False)
 
     @property
@@ -28,7 +31,8 @@ class FaustWorker:
 
     async def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        args = [sys.executable, "-m", "faust", "-A", self.module, "worker", "-l", "info", *self.extra_args]
+        datadir = ["--datadir", str(self.datadir)] if self.datadir is not None else []
+        args = [sys.executable, "-m", "faust", *datadir, "-A", self.module, "worker", "-l", "info", *self.extra_args]
         with self.log_path.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
                 *args, cwd=REPO, env=self.env, stdout=log, stderr=asyncio.subprocess.STDOUT

@@ -1,0 +1,1 @@
+"""Examples of apps built on ddeflow (not part of the installed package)."""
