@@ -166,6 +166,18 @@ def action_topics() -> list[str]:
 # --- watching a running worker -----------------------------------------------------------------
 
 
+async def wait_for_commits(worker: WorkerProcess, since: GroupProgress, *, timeout_s: float = 90.0) -> GroupProgress:
+    """Until the group's committed offsets moved past ``since``: this worker owns partitions and commits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert worker.process is not None and worker.process.returncode is None, f"worker died: {worker.tail()}"
+        progress = await group_progress(worker.settings)
+        if progress.committed > since.committed:
+            return progress
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{worker.name} committed nothing in {timeout_s} s; {worker.tail()}")
+
+
 class OpenTransactions:
     """How many records of the derived topics sit in transactions not yet committed or aborted.
 

@@ -35,6 +35,7 @@ from tests.processors.integration.kafka_io import (
     options,
     read_derived,
     run_until_idle,
+    wait_for_commits,
 )
 
 pytestmark = pytest.mark.timeout(600)
@@ -43,7 +44,6 @@ KILLS = 3
 OPEN_TXN_WATCH_S = 10.0
 KILL_WHEN_OPEN = 5  # early in a transaction of 100: a kill seen later may land after its commit on a loaded machine
 """Kill once a transaction holds this many records: well inside it, not at its commit."""
-PROGRESS_TIMEOUT_S = 90.0
 TRICKLE_PER_S = 20.0
 
 
@@ -57,18 +57,6 @@ class Kill:
     """The group's committed offsets and lag right after the kill."""
     open_records: int
     """Derived records left in transactions neither committed nor aborted, right after the kill."""
-
-
-async def _wait_for_commits(worker: WorkerProcess, since: GroupProgress) -> GroupProgress:
-    """Until the group's committed offsets moved past ``since``: this worker owns partitions and commits."""
-    deadline = time.monotonic() + PROGRESS_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert worker.process is not None and worker.process.returncode is None, f"worker died: {worker.tail()}"
-        progress = await group_progress(worker.settings)
-        if progress.committed > since.committed:
-            return progress
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{worker.name} committed nothing in {PROGRESS_TIMEOUT_S} s; {worker.tail()}")
 
 
 async def test_three_sigkills_mid_stream_leave_the_output_of_an_uninterrupted_run(
@@ -91,7 +79,7 @@ async def test_three_sigkills_mid_stream_leave_the_output_of_an_uninterrupted_ru
             feeding = asyncio.create_task(feeder.send(chunks[round_ + 1], rate_per_s=TRICKLE_PER_S, until=burst))
             await worker.start()
             try:
-                await _wait_for_commits(worker, before)
+                await wait_for_commits(worker, before)
                 burst.set()
                 await asyncio.sleep(rng.uniform(0.0, 0.3))
                 # Kill as soon as a transaction of this worker is seen open well into its records.

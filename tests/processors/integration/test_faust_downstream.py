@@ -32,13 +32,13 @@ from tests.infra import Infra
 from tests.processors.integration.conftest import WORKER_TIMEOUT_S
 from tests.processors.integration.kafka_io import (
     Feeder,
-    GroupProgress,
     OpenTransactions,
     WorkerProcess,
     group_progress,
     new_settings,
     options,
     run_until_idle,
+    wait_for_commits,
     worker_env,
 )
 from tests.processors.integration.plan import Delivery
@@ -47,7 +47,6 @@ pytestmark = [pytest.mark.separate, pytest.mark.timeout(600)]
 
 KILLS = 2
 OPEN_TXN_WATCH_S = 15.0
-PROGRESS_TIMEOUT_S = 90.0
 CATCH_UP_TIMEOUT_S = 180.0
 TRICKLE_PER_S = 20.0
 
@@ -84,16 +83,6 @@ async def _wait_until_seen(app: FaustWorker, wanted: set[Position]) -> list[dict
     raise AssertionError(f"{app.name} did not see all {len(wanted)} records in {CATCH_UP_TIMEOUT_S} s; {app.tail()}")
 
 
-async def _wait_for_commits(worker: WorkerProcess, since: GroupProgress) -> None:
-    deadline = time.monotonic() + PROGRESS_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert worker.process is not None and worker.process.returncode is None, f"worker died: {worker.tail()}"
-        if (await group_progress(worker.settings)).committed > since.committed:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{worker.name} committed nothing in {PROGRESS_TIMEOUT_S} s; {worker.tail()}")
-
-
 async def test_a_faust_app_reading_committed_sees_each_score_change_once_across_sigkills(
     infra: Infra, e2e_plan: tuple[Delivery, ...], e2e_logs: Path, tmp_path: Path
 ) -> None:
@@ -117,7 +106,7 @@ async def test_a_faust_app_reading_committed_sees_each_score_change_once_across_
                 feeding = asyncio.create_task(feeder.send(chunks[round_ + 1], rate_per_s=TRICKLE_PER_S, until=burst))
                 await worker.start()
                 try:
-                    await _wait_for_commits(worker, before)
+                    await wait_for_commits(worker, before)
                     burst.set()
                     # Kill as soon as a transaction holding score changes is seen open.
                     watch_from = time.monotonic()
