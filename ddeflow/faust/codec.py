@@ -66,7 +66,10 @@ class RecordCodec(Codec):
         return await self.avro.register(self.binding.subject, self.binding.schema)
 
     async def fetch_writer_schema(self, data: bytes) -> None:
-        """Make sure the schema ``data`` was written with is cached, retrying while the registry is unreachable."""
+        """Make sure the schema ``data`` was written with is cached, retrying while the registry is unreachable.
+
+        A schema id the registry refuses (unknown to it) is left for decoding to report, as Faust reports any
+        value it cannot decode."""
         try:
             schema_id, _ = split(data)
         except AvroDecodeError:
@@ -80,7 +83,8 @@ class RecordCodec(Codec):
                 return
             except RegistryError as exc:
                 if not exc.retriable:
-                    raise
+                    log.error("schema id %d of %s: %s", schema_id, self.binding.topic, exc)
+                    return
                 delay_s = next(delays)
                 log.warning("schema id %d of %s: %s; retrying in %.1f s", schema_id, self.binding.topic, exc, delay_s)
                 await asyncio.sleep(delay_s)
@@ -89,7 +93,10 @@ class RecordCodec(Codec):
         schema_id, _ = split(s)
         writer = self.avro.cached_writer_schema(schema_id)
         if writer is None:
-            raise AvroDecodeError(f"writer schema id {schema_id} was not fetched: read through RegistrySchema")
+            raise AvroDecodeError(
+                f"writer schema id {schema_id} is not known: the registry refused it, or it was not fetched "
+                "(read through RegistrySchema)"
+            )
         return decode(s, writer, self._reader)
 
     def _dumps(self, s: Any) -> bytes:
