@@ -7,7 +7,7 @@ read_committed transport, the other, the control, with Faust's own (read_uncommi
 leaves the score changes of the open transaction in the log, aborted by the next worker, which then
 writes them again.  The read_committed app must see every committed record once and no aborted one;
 the control sees the aborted copies too, which is what the read_committed app is spared.
-Two minutes or more on a loaded machine, so ``separate``: ``make test-faust-downstream``.
+Two minutes or more on a loaded machine, so among the fault runs: ``make test-faults``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from tests.processors.integration.kafka_io import (
 )
 from tests.processors.integration.plan import Delivery
 
-pytestmark = [pytest.mark.separate, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
 
 KILLS = 2
 OPEN_TXN_WATCH_S = 15.0
