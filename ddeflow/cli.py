@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "ddeflow.acl_command",
     "ddeflow.tail",
     "ddeflow.board.command",
+    "ddeflow.bench.command",
 )
 
 

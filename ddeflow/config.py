@@ -100,6 +100,22 @@ class Settings(BaseSettings):
         description="Comma-separated names of processors not to run, even when DDEFLOW_PROCESSORS names them.",
     )
 
+    fetch_max_wait_ms: int = Field(
+        default=500,
+        ge=0,
+        alias="DDEFLOW_FETCH_MAX_WAIT_MS",
+        description=(
+            "The worker's consumer: how long the broker may hold a fetch that has no new records; "
+            "a lower value shortens the delay to derived records at the cost of more fetch requests."
+        ),
+    )
+    linger_ms: int = Field(
+        default=2,
+        ge=0,
+        alias="DDEFLOW_LINGER_MS",
+        description="The worker's transactional producers: how long a batch may wait for more records to fill it.",
+    )
+
     # --- operations ----------------------------------------------------------------------
     metrics_port: int = Field(
         default=0,

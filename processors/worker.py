@@ -178,6 +178,7 @@ class Worker:
             partition_assignment_strategy=(RangePartitionAssignor,),
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
         )
 
     # --- partition ownership ----------------------------------------------------------
@@ -239,7 +240,7 @@ class Worker:
     async def _own(self, number: int, tps: list[TopicPartition]) -> None:
         """Fence the previous holder of ``number``, restore its state, and seek to its committed offsets."""
         await self._drop(number)
-        producer = lane_producer(self._options, self._group, number, linger_ms=2)
+        producer = lane_producer(self._options, self._group, number, linger_ms=self._settings.linger_ms)
         try:
             # init_transactions: fences the previous owner (or our own broken producer) and finishes its
             # open transaction, so what the changelog and the committed offsets say is final from here on.
