@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install jars lint test test-fast test-faults test-scaffold fuzz demo bench chaos soak up down status clean
+.PHONY: help install jars lint test test-fast test-faults test-scaffold test-bench fuzz demo bench bench-parts chaos soak up down status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,11 +53,17 @@ fuzz-processors:
 demo: install jars ## start the local stack, run the pipeline over bundled matches, show what it derived, stop
 	$(BIN)/python scripts/demo.py
 
-bench: install jars ## the benchmarks (numbers, not pass/fail): generator, simulator, ingest live, processor
+BENCH_ARGS ?=
+bench: install jars ## ddeflow bench: the worker's delay, throughput and RSS against raw-client baselines (bench-report/)
+	PYTHONUNBUFFERED=1 $(BIN)/ddeflow bench $(BENCH_ARGS)
+
+bench-parts: install jars ## the generator's, the simulator's and ingest live's benchmarks (numbers, not pass/fail)
 	$(BIN)/python scripts/bench_generate.py
 	$(BIN)/python -m scripts.bench_simulator_streams --fixtures 200 --streams 1000 --packets 400
 	$(BIN)/python -m scripts.bench_ingest_live --per-sport 50 --time-scale 0.004 --stagger-s 0.2
-	$(BIN)/python -m scripts.bench_process --fixtures 40 --rate 300 --live-s 30
+
+test-bench: lint jars ## ddeflow bench's smallest profile end to end, report keys and plots (a few minutes; not in test)
+	$(BIN)/pytest -m separate tests/bench/test_command.py
 
 chaos: install jars ## the chaos suite: the pipeline under 9 kinds of fault vs an uninterrupted run (chaos-report.json)
 	$(BIN)/python -m ddeflow.chaos --profile full --json chaos-report.json

@@ -37,15 +37,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from ddeflow import topic_schemas, topics
 from ddeflow.admin import ensure_topics
 from ddeflow.avro import AvroCodec
+from ddeflow.bench.feed import append, season_slice
 from ddeflow.config import Settings, load_settings
 from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.harness.infra import real_infra
 from ddeflow.harness.plan import Delivery, build_plan
 from ddeflow.processors.replay import run_replay
 from ddeflow.processors.replay_range import Filters, Request
 from ddeflow.processors.store import PartitionStore
 from ddeflow.processors.transform import Transformer, retention_policy
 from ddeflow.producers.raw_records import RawRecord
-from scripts.bench_process import append, kafka, season_slice
 
 BASELINE_TOPIC = "bench.raw-copy"
 BASELINE_GROUP = "bench-raw-copy"
@@ -211,10 +212,10 @@ def main(args: argparse.Namespace) -> None:
         plan = cloned(base, args.records)
         megabytes = sum(len(d.value) for d in plan) / 1e6
         print(f"{len(plan)} raw records ({len(base)} generated, the rest cloned), {megabytes:.0f} MB")
-        with kafka(root / "home") as (bootstrap, registry):
+        with real_infra(root / "home") as infra:
             settings = load_settings(
-                KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                SCHEMA_REGISTRY_URL=registry,
+                KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap_servers,
+                SCHEMA_REGISTRY_URL=infra.registry_url,
                 DDEFLOW_TOPIC_PREFIX=f"benchreplay{int(time.time())}.",
                 DDEFLOW_HOME=str(root / "home"),
             )

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from ddeflow import topic_schemas, topics
 from ddeflow.avro import AvroCodec
+from ddeflow.bench.feed import season_slice
 from ddeflow.harness.plan import bad_deliveries, build_plan, mix_in
 from ddeflow.processors.core import RetentionPolicy
 from ddeflow.processors.store import PartitionStore
 from ddeflow.processors.transform import Transformer
 from ddeflow.producers.raw_records import RawRecord
-from scripts.bench_process import season_slice
 
 PREFIX = "digest."
 STEP_MS = 60_000

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from ddeflow.bench.figures import Delays, Drain, LoadRun, markdown, report
 from ddeflow.bench.machine import machine
 from ddeflow.bench.phases import delays, drain
 from ddeflow.bench.plots import latency_cdf_plot, rss_plot, throughput_plot
-from ddeflow.bench.profile import FULL, PROFILES, QUICK, SMALLEST, Profile
+from ddeflow.bench.profile import FULL, PROFILES, QUICK, SMALLEST, Load, Profile
 from ddeflow.config import Settings, load_settings
 from ddeflow.errors import ConfigError
 from ddeflow.harness.derived import options
@@ -58,6 +59,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-report"), help="report directory (bench-report/)")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument(
+        "--load",
+        action="append",
+        default=[],
+        metavar="RATE:SECONDS",
+        help="an offered load for the delay phase instead of the profile's (repeat for several)",
+    )
+    parser.add_argument(
         "--variant",
         action="append",
         default=[],
@@ -79,12 +87,27 @@ def parse_variant(text: str) -> dict[str, str]:
     return found
 
 
+def parse_load(text: str) -> Load:
+    rate, sep, seconds = text.partition(":")
+    try:
+        load = Load(float(rate), float(seconds))
+    except ValueError:
+        load = Load(0, 0)
+    if not sep or load.rate_per_s <= 0 or load.seconds <= 0:
+        raise ConfigError(f"--load {text!r}: expected RATE:SECONDS, both positive (e.g. 300:20)")
+    return load
+
+
 def _profile(args: argparse.Namespace) -> Profile:
     if args.quick:
-        return QUICK
-    if args.profile == SMALLEST.name:
-        return SMALLEST
-    return PROFILES[args.profile or FULL.name]
+        profile = QUICK
+    elif args.profile == SMALLEST.name:
+        profile = SMALLEST
+    else:
+        profile = PROFILES[args.profile or FULL.name]
+    if args.load:
+        profile = replace(profile, loads=tuple(parse_load(text) for text in args.load))
+    return profile
 
 
 def _fresh(settings: Settings, infra: Infra, home: Path, tag: str) -> Settings:
