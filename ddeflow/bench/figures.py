@@ -8,12 +8,12 @@ sits beside the baseline measured in the same run and the ratio of the two.
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ddeflow.harness.stats import percentile
+from ddeflow.soak.figures import Delays as Latency
+from ddeflow.soak.figures import delays
 
 REPORT_VERSION = 1
 CDF_POINTS = 101
@@ -25,31 +25,9 @@ TARGET_THROUGHPUT_PER_S = 15_000.0
 TARGET_KB_PER_FIXTURE = 50.0
 
 
-@dataclass(frozen=True, slots=True)
-class Latency:
-    """Delays from raw append to read_committed visibility of the derived records, in ms."""
-
-    count: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    mean_ms: float
-
-
 def latency(delays_ms: Sequence[float]) -> Latency:
-    ordered = sorted(delays_ms)
-    if not ordered:
-        nan = float("nan")
-        return Latency(0, nan, nan, nan, nan, nan)
-    return Latency(
-        len(ordered),
-        percentile(ordered, 0.5),
-        percentile(ordered, 0.95),
-        percentile(ordered, 0.99),
-        ordered[-1],
-        statistics.fmean(ordered),
-    )
+    """Count, p50, p95, p99 and max of delays in ms, as the soak reports them."""
+    return delays(delays_ms)
 
 
 def cdf(delays_ms: Sequence[float], points: int = CDF_POINTS) -> list[tuple[float, float]]:
