@@ -39,9 +39,13 @@ def cdf(delays_ms: Sequence[float], points: int = CDF_POINTS) -> list[tuple[floa
     return [(ordered[min(n - 1, round(i / (points - 1) * (n - 1)))], i / (points - 1)) for i in range(points)]
 
 
-def rates(samples: Sequence[tuple[float, int]]) -> list[tuple[float, float]]:
-    """Records per second between consecutive (seconds, count so far) samples, at the later one."""
-    return [(b, (cb - ca) / (b - a)) for (a, ca), (b, cb) in itertools.pairwise(samples) if b > a]
+def rates(samples: Sequence[tuple[float, int]], every_s: float = 0.0) -> list[tuple[float, float]]:
+    """Records per second between (seconds, count so far) samples at least ``every_s`` apart, at the later one."""
+    kept: list[tuple[float, int]] = []
+    for at, count in samples:
+        if not kept or at - kept[-1][0] >= every_s:
+            kept.append((at, count))
+    return [(b, (cb - ca) / (b - a)) for (a, ca), (b, cb) in itertools.pairwise(kept) if b > a]
 
 
 def received_since(delays_ms: Sequence[float], seen_us: Sequence[int], from_us: int) -> list[float]:

@@ -14,6 +14,9 @@ from matplotlib.figure import Figure
 from ddeflow.bench.figures import Delays, Drain, cdf, latency, rates
 
 COLOURS = {"worker": "tab:blue", "baseline": "tab:orange"}
+VARIANT_COLOURS = ("tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
+RATE_WINDOW_S = 2.0
+"""Commits come in bursts (one per poll and partition number): rates over shorter spans are mostly noise."""
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -25,8 +28,9 @@ def _save(fig: Figure, path: Path) -> Path:
 
 def latency_cdf_plot(loads: Sequence[Sequence[Delays]], path: Path) -> Path:
     """One panel per offered load; the worker's and the baseline's delays as CDFs, log scale."""
-    fig, axes = plt.subplots(1, len(loads), figsize=(6 * len(loads), 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(loads), figsize=(7 * len(loads), 6), squeeze=False)
     for ax, runs in zip(axes[0], loads, strict=True):
+        variants = iter(VARIANT_COLOURS)
         for found in runs:
             points = cdf(found.delays_ms, 201)
             if not points:
@@ -36,7 +40,7 @@ def latency_cdf_plot(loads: Sequence[Sequence[Delays]], path: Path) -> Path:
                 [ms for ms, _ in points],
                 [q for _, q in points],
                 label=f"{found.label}: p50 {figures.p50_ms:.0f}, p99 {figures.p99_ms:.0f} ms",
-                color=COLOURS.get(found.label),
+                color=COLOURS.get(found.label) or next(variants, None),
             )
         ax.axhline(0.99, color="grey", linestyle=":", linewidth=1)
         ax.set_xscale("log")
@@ -44,18 +48,18 @@ def latency_cdf_plot(loads: Sequence[Sequence[Delays]], path: Path) -> Path:
         ax.set_ylabel("fraction of output records")
         ax.set_title(f"{runs[0].offered_per_s:,.0f} packets/s offered")
         ax.grid(alpha=0.3, which="both")
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small")
     return _save(fig, path)
 
 
 def throughput_plot(drains: Sequence[Drain], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(10, 4.5))
     for found in drains:
-        series = rates(found.committed)
+        series = rates(found.committed, RATE_WINDOW_S)
         if series:
             ax.plot(*zip(*series, strict=True), label=f"{found.label}: {found.per_s:,.0f}/s overall", linewidth=1)
     ax.set_xlabel("seconds since the group turned stable")
-    ax.set_ylabel("raw packets committed / s")
+    ax.set_ylabel(f"raw packets committed / s (over {RATE_WINDOW_S:.0f} s)")
     ax.set_ylim(bottom=0)
     ax.set_title(f"Throughput over a backlog of {drains[0].records:,} packets")
     ax.grid(alpha=0.3)
