@@ -40,10 +40,11 @@ def cdf(delays_ms: Sequence[float], points: int = CDF_POINTS) -> list[tuple[floa
 
 
 def rates(samples: Sequence[tuple[float, int]], every_s: float = 0.0) -> list[tuple[float, float]]:
-    """Records per second between (seconds, count so far) samples at least ``every_s`` apart, at the later one."""
+    """Records per second between (seconds, count so far) samples at least ``every_s`` apart (and the last
+    sample), at the later one."""
     kept: list[tuple[float, int]] = []
-    for at, count in samples:
-        if not kept or at - kept[-1][0] >= every_s:
+    for index, (at, count) in enumerate(samples):
+        if not kept or at - kept[-1][0] >= every_s or index == len(samples) - 1:
             kept.append((at, count))
     return [(b, (cb - ca) / (b - a)) for (a, ca), (b, cb) in itertools.pairwise(kept) if b > a]
 

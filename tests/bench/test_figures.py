@@ -45,6 +45,7 @@ def test_cdf_runs_from_the_smallest_to_the_largest_delay_with_rising_fractions()
 def test_rates_are_per_interval_at_its_end() -> None:
     assert rates([(0.0, 0), (1.0, 100), (3.0, 500), (3.0, 600)]) == [(1.0, 100.0), (3.0, 200.0)]
     assert rates([(0.0, 0), (0.5, 50), (2.0, 400), (2.5, 500), (4.0, 800)], every_s=2.0) == [(2.0, 200.0), (4.0, 200.0)]
+    assert rates([(0.0, 0), (0.5, 50), (1.0, 100)], every_s=2.0) == [(1.0, 100.0)]  # a short drain keeps its end
 
 
 def test_only_records_appended_after_the_warm_up_count() -> None:
