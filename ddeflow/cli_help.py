@@ -45,6 +45,7 @@ EXAMPLES: dict[str, str] = {
     "acl print": "ddeflow acl print --principal User:replay --stage replay --into replay.",
     "tail": "ddeflow tail dde.feed-status --from 2026-12-01T18:00:00Z --no-follow --format table",
     "board": "ddeflow board --sport soccer --metrics-url http://127.0.0.1:9400/metrics",
+    "bench": "ddeflow bench --quick --load 300:20 --variant DDEFLOW_FETCH_MAX_WAIT_MS=50 --out bench-report",
 }
 
 

@@ -41,6 +41,7 @@ COMMANDS = (
     "acl",
     "tail",
     "board",
+    "bench",
 )
 
 
