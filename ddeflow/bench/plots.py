@@ -57,7 +57,7 @@ def throughput_plot(drains: Sequence[Drain], path: Path) -> Path:
     for found in drains:
         series = rates(found.committed, RATE_WINDOW_S)
         if series:
-            ax.plot(*zip(*series, strict=True), label=f"{found.label}: {found.per_s:,.0f}/s overall", linewidth=1)
+            ax.plot(*zip(*series, strict=True), label=f"{found.label}: {found.per_s:,.0f}/s sustained", linewidth=1)
     ax.set_xlabel("seconds since the group turned stable")
     ax.set_ylabel(f"raw packets committed / s (over {RATE_WINDOW_S:.0f} s)")
     ax.set_ylim(bottom=0)
