@@ -10,7 +10,10 @@ one typed event for the processors that want its sport and stream
 ``ddeflow.processors.builtins``), whose records are the output, in the
 processors' order.  While a processor of the sport wants
 the previous statistics snapshot, each fixture's last applied one is kept in
-the store beside its statistics state.  Everything here is a
+the store beside its statistics state.  Every output carries the ``ddeflow-id``
+header (``ddeflow.producers.raw_records.record_id``): the input's topic,
+partition and offset and the output's index among that input's outputs.
+Everything here is a
 function of the input and the state, so re-processing the same records from the
 same state yields byte-identical output.
 
@@ -63,7 +66,14 @@ from ddeflow.processors.store import (
     statistics_key,
     stream_time_key,
 )
-from ddeflow.producers.raw_records import RawRecord, Stream, raw_topic, received_at_us
+from ddeflow.producers.raw_records import (
+    HEADER_RECORD_ID,
+    RawRecord,
+    Stream,
+    raw_topic,
+    received_at_us,
+    record_id,
+)
 
 ORIGIN = "processor"
 SNAPSHOT_MAX_BYTES = 900 * 1024
@@ -114,6 +124,20 @@ class Transformer:
         self._processors = ProcessorSet(processors, self._out_prefix, codec, self.counters, self._dlq_topic)
 
     def handle(self, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
+        """The records derived from ``record``, each with its ``ddeflow-id`` header."""
+        outputs = self._handle(record, store)
+        return [
+            replace(
+                out,
+                headers=(
+                    *out.headers,
+                    (HEADER_RECORD_ID, record_id(record.topic, record.partition, record.offset, index)),
+                ),
+            )
+            for index, out in enumerate(outputs)
+        ]
+
+    def _handle(self, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
         where = self._routes.get(record.topic)
         if where is None:
             self.counters["ignored"] += 1

@@ -60,6 +60,8 @@ HEADER_SOURCE = "source"
 HEADER_RECEIVED_AT = "received-at-ns"
 HEADER_STREAM = "stream"
 HEADER_POSITION = "stream-position"
+HEADER_RECORD_ID = "ddeflow-id"
+"""Not a raw header: every derived record carries it (``record_id``), whichever engine wrote it."""
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -137,6 +139,16 @@ class RawRecord:
 
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+def record_id(topic: str, partition: int, offset: int, index: int) -> bytes:
+    """The ``ddeflow-id`` of the ``index``-th (0-based) record derived from the raw record at ``topic``/``partition``/
+    ``offset``: ``<topic>:<partition>:<offset>:<index>``, ASCII (a topic name has no ``:``).
+
+    A function of the input's coordinates only, so a re-delivery, a re-run after a crash or a replay of the same raw
+    record gives the same id, and a consumer can drop doubles by it.
+    """
+    return f"{topic}:{partition}:{offset}:{index}".encode()
 
 
 def received_at_us(headers: Headers) -> int | None:

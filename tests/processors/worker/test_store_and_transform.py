@@ -23,7 +23,7 @@ from ddeflow.processors.store import (
     stream_time_key,
 )
 from ddeflow.processors.transform import Transformer, raw_routes
-from ddeflow.producers.raw_records import RawRecord, Stream, received_at_us
+from ddeflow.producers.raw_records import HEADER_RECORD_ID, RawRecord, Stream, received_at_us
 from tests.processors.worker.support import PREFIX, RETENTION, T0_MS, codec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -259,3 +259,25 @@ def _action_state(value: bytes) -> ActionState:
 def _new_key(value: bytes) -> bytes:
     state = _action_state(value)
     return action_key(state.fixture_id, state.action_id)
+
+
+def test_every_output_carries_an_id_made_of_its_input_coordinates_and_index() -> None:
+    packets = _rest_packets()
+    store, transformer = PartitionStore(), _transformer()
+    ids: list[bytes] = []
+    for offset, packet in enumerate([*packets, b"not json"]):
+        outputs = transformer.handle(_raw(packet, offset), store)
+        for index, out in enumerate(outputs):
+            found = [value for name, value in out.headers if name == HEADER_RECORD_ID]
+            assert found == [f"{PREFIX}dde.raw.basketball.actions:3:{offset}:{index}".encode()]
+            ids.append(found[0])
+    assert len(ids) == len(set(ids)) > len(packets)  # some inputs had several outputs, the bad one a dead letter
+    again_store, again = PartitionStore(), _transformer()
+    again_ids = [
+        value
+        for offset, packet in enumerate([*packets, b"not json"])
+        for out in again.handle(_raw(packet, offset), again_store)
+        for name, value in out.headers
+        if name == HEADER_RECORD_ID
+    ]
+    assert again_ids == ids
