@@ -65,6 +65,8 @@ FEED_STATUS = "dde.feed-status"
 processors, so that it does not depend on the worker running."""
 CHANGELOG = "ddeflow-processors.state-changelog"
 WORKER_GROUP = "ddeflow-processors"
+FAUST_APP = "ddeflow-faust"
+"""The Faust engine's app id: its consumer group, and the prefix of its table's changelog topic."""
 """The worker's consumer group (under the topic prefix); its transactional ids are ``<group>-p<partition>``."""
 
 # The largest record ddeflow writes: a raw frame up to the parser's limit (4 MiB) must land, and

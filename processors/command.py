@@ -15,12 +15,26 @@ from ddeflow.signals import stop_on_signals
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "process",
-        help="run the processor worker: raw topics in, derived Avro topics out, exactly once",
+        help="run the processor worker: raw topics in, derived Avro topics out, exactly once (or Faust, at least once)",
         description=(
             "Consumes every dde.raw.* topic, dedupes and orders per fixture and per action, applies the sendType "
             "lifecycle and writes dde.actions.<sport>, dde.score-changes, dde.snooker.break-completions, "
-            "dde.fixture-events and dde.dlq in Kafka transactions. Start several to share the partitions."
+            "dde.fixture-events and dde.dlq in Kafka transactions. Start several to share the partitions. "
+            "--engine faust runs the same processors as a Faust agent with its state in a Faust table: AT LEAST "
+            "ONCE, so after a crash a consumer may see a record again, with the same ddeflow-id header to drop it by."
         ),
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("worker", "faust"),
+        default="worker",
+        help="worker (default): Kafka transactions, exactly once; faust: a Faust app, at least once",
+    )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        metavar="PORT",
+        help="--engine faust: Faust's web server on 127.0.0.1:PORT, with /stats/ and /fixtures/ (default 6066)",
     )
     parser.add_argument(
         "--until-idle",
@@ -41,6 +55,9 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.engine == "faust":
+        return _run_faust(args, settings)
+
     async def main() -> int:
         port = metrics_port(args, settings)
         metrics = ProcessMetrics() if port else None
@@ -57,3 +74,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return asyncio.run(main())
+
+
+def _run_faust(args: argparse.Namespace, settings: Settings) -> int:
+    import faust  # the faust extra is needed by this engine only
+
+    from ddeflow.processors.faust_engine import build_app
+
+    app = build_app(settings, max_batch=args.max_batch, until_idle_s=args.until_idle, web_port=args.web_port)
+    worker = faust.Worker(app, loglevel="INFO" if args.verbose else "WARNING")
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        print(app.engine.stats.summary())
+        return exit_.code if isinstance(exit_.code, int) else 1
+    return 0

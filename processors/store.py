@@ -222,6 +222,11 @@ class PartitionStore:
         state = self._get(breaker_key(processor, version))
         return state if isinstance(state, BreakerState) else None
 
+    def fixtures(self) -> list[FixtureState]:
+        """Every fixture's committed state, by fixtureId."""
+        found = [state for state in self._committed.values() if isinstance(state, FixtureState)]
+        return sorted(found, key=lambda state: state.fixture_id)
+
     def stream_time(self, topic: str) -> int:
         """The stream time of ``topic`` in this partition; 0 before its first timestamped record."""
         state = self._get(stream_time_key(topic))

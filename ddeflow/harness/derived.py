@@ -17,6 +17,7 @@ from ddeflow.avro import AvroCodec
 from ddeflow.config import Settings
 from ddeflow.dlq import read_dlq_headers
 from ddeflow.endpoints import kafka_options, resolve
+from ddeflow.producers.raw_records import HEADER_RECORD_ID
 from ddeflow.registry import SchemaRegistry
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -102,6 +103,26 @@ class Derived:
             found.setdefault(o.key, []).append(o.value)
         return found
 
+    def ids(self, name: str) -> list[bytes | None]:
+        """The ``ddeflow-id`` of each record of ``name``, without the raw topic's prefix, in the records' order."""
+        return [record_id_of(o, self.prefix) for o in self.records[name]]
+
+    def deduped(self) -> tuple[Derived, int]:
+        """The records with each ``ddeflow-id`` kept once (the first seen, per topic), and how many were dropped."""
+        kept: dict[str, list[Out]] = {}
+        dropped = 0
+        for name, records in self.records.items():
+            seen: set[bytes | None] = set()
+            mine = kept[name] = []
+            for o in records:
+                found = record_id_of(o, self.prefix)
+                if found is not None and found in seen:
+                    dropped += 1
+                    continue
+                seen.add(found)
+                mine.append(o)
+        return Derived(self.prefix, kept), dropped
+
     def dead_letters(self) -> list[Out]:
         return self.records[topics.DLQ]
 
@@ -127,6 +148,15 @@ class Derived:
                     by_key.setdefault(o.key, []).append(o.value)
             out[name] = by_key
         return out
+
+
+def record_id_of(out: Out, prefix: str) -> bytes | None:
+    """A derived record's ``ddeflow-id`` with the run's topic prefix taken off its raw topic name; None if it has
+    none."""
+    found = [value for name, value in out.headers if name == HEADER_RECORD_ID]
+    if not found:
+        return None
+    return found[-1].removeprefix(prefix.encode())
 
 
 def plain(value: Any) -> Any:
