@@ -22,15 +22,16 @@ offsets say was processed.  faust-streaming 0.15.3's own paths are not trusted f
 - ``Consumer._new_offset`` treats an ack of ``committed + 1`` as following ``committed``: with acks out of order it
   commits past an offset never processed.  This engine does not rely on the committed offsets at all: the table
   holds the next offset to apply per input partition, records below it are skipped (already applied: Faust's
-  commit lagged) and a record above it makes the engine seek back and read the missing ones
-  (``faust_state.Verdict``).
+  commit lagged) and before a record above it the engine reads the missing ones from the broker and applies them
+  first (``faust_state.Verdict``).
 - ``put()`` in Faust's ``test_context`` waits for the agent to yield a value, and this agent yields none; it is
   tested against a real broker instead.
 
 A crash can still re-send what a batch sent before it: consumers drop doubles by the ``ddeflow-id`` header.
 
-The web server (``--web-port``) has Faust's own pages (``/stats/`` with the monitor's sensor counts) and
-``/fixtures/``: each fixture's current score and status from the state of the partitions this worker holds.
+The web server (``--web-port``, on 127.0.0.1) has Faust's own pages (its sensors' counts at ``/``, the assignment at
+``/assignment/``), ``/stats/`` (the sensors' counts and the engine's counters) and ``/fixtures/``: each fixture's
+current score and status from the state of the partitions this worker holds.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from typing import Any, cast
 
 import faust
 import mode
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faust.streams import Stream
 from faust.types import EventT, StreamT
 from faust.web import Request, Response, View
@@ -59,7 +60,7 @@ from ddeflow.errors import ConfigError
 from ddeflow.partitioning import default_partitioner
 from ddeflow.processors import faust_state
 from ddeflow.processors import registry as processor_registry
-from ddeflow.processors.engine import until_done
+from ddeflow.processors.engine import raw_record, until_done
 from ddeflow.processors.faust_state import Positions, Restored, Verdict
 from ddeflow.processors.transform import Transformer, retention_policy
 from ddeflow.processors.worker import WorkerStats, prepare
@@ -70,7 +71,7 @@ log = logging.getLogger("ddeflow.processors.faust")
 TABLE = "state"
 AGENT = "process"
 BATCH_WITHIN_S = 0.05
-IDLE_CHECK_S = 0.5
+IDLE_CHECK_S = 2.0
 PROGRESS_EVERY_S = 10.0
 
 
@@ -88,15 +89,11 @@ class Engine:
             partitions=settings.topic_layout.raw_partitions,
             key_type=bytes,
             value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
         )
         self.transformer: Transformer | None = None
         self.producer: AIOKafkaProducer | None = None
         self.stats = WorkerStats()
         self._lanes: dict[int, Restored] = {}
-        self._rewinding: dict[tuple[str, int], int] = {}
-        """(topic, partition) → the offset sought back to; later records polled before the seek are dropped."""
         self.last_activity = time.monotonic()
 
     # --- start and stop ---------------------------------------------------------------
@@ -157,11 +154,13 @@ class Engine:
             by_number[event.message.partition].append(event)
         sends: list[asyncio.Future[Any]] = []
         applied: dict[int, list[RawRecord]] = {}
+        outputs = 0
         for number, mine in sorted(by_number.items()):
             lane = self._lane(number)
-            records = [record for event in mine if (record := await self._admit(event, lane.positions)) is not None]
+            records = [record for event in mine for record in await self._admit(event, lane.positions)]
             for record in records:
                 for out in self.transformer.handle(record, lane.store):
+                    outputs += 1
                     sends.append(await self.producer.send(out.topic, out.value, key=out.key, headers=list(out.headers)))
             applied[number] = records
         await asyncio.gather(*sends)
@@ -170,10 +169,8 @@ class Engine:
         for number, records in applied.items():
             lane = self._lanes[number]
             changes = dict(faust_state.changes(number, lane.store))
-            for record in records:
-                changes[faust_state.position_key(number, record.topic)] = lane.positions.applied(
-                    record.topic, record.offset
-                )
+            for topic in {record.topic for record in records}:
+                changes[faust_state.position_key(number, topic)] = lane.positions.value(topic)
             for key, value in changes.items():
                 sends.append(await self.producer.send(changelog, value, key=key, partition=number))
                 if key.startswith(b"%d/o:" % number):
@@ -187,42 +184,22 @@ class Engine:
                     self.table.data[key] = value
             self._lanes[number].store.commit()
         self.stats.records_in += sum(map(len, applied.values()))
-        self.stats.records_out += len(sends)
+        self.stats.records_out += outputs
         self.stats.transactions += 1
         self.last_activity = time.monotonic()
 
-    async def _admit(self, event: EventT[bytes], positions: Positions) -> RawRecord | None:
-        """The event as a record to apply, or None: already applied, or polled before a seek back."""
+    async def _admit(self, event: EventT[bytes], positions: Positions) -> list[RawRecord]:
+        """The records to apply for ``event``: none if it is already applied, itself, or the records the state
+        has not seen before it (read again from the broker) and itself."""
         message = event.message
-        where = (message.topic, message.partition)
-        sought = self._rewinding.get(where)
-        if sought is not None:
-            if message.offset != sought:
-                self.stats.counters["faust.dropped_before_seek"] += 1
-                return None
-            del self._rewinding[where]
         verdict = positions.verdict(message.topic, message.offset)
         if verdict is Verdict.MISSED:
             earliest = await self.app.consumer.earliest_offsets(message.tp)
             verdict = positions.verdict(message.topic, message.offset, log_start=earliest.get(message.tp))
         if verdict is Verdict.APPLIED:
             self.stats.counters["faust.already_applied"] += 1
-            return None
-        if verdict is Verdict.MISSED:
-            expected = positions.next[message.topic]
-            log.warning(
-                "%s[%d]: offset %d arrived, %d was due: seeking back to %d",
-                message.topic,
-                message.partition,
-                message.offset,
-                expected,
-                expected,
-            )
-            self.stats.counters["faust.sought_back"] += 1
-            self._rewinding[where] = expected
-            await self.app.consumer.seek(message.tp, expected)
-            return None
-        return RawRecord(
+            return []
+        record = RawRecord(
             message.topic,
             message.partition,
             message.offset,
@@ -231,12 +208,47 @@ class Engine:
             _headers(message.headers),
             timestamp_ms=round(message.timestamp * 1000),
         )
+        missed: list[RawRecord] = []
+        if verdict is Verdict.MISSED:
+            start = positions.next[message.topic]
+            log.warning(
+                "%s[%d]: offset %d arrived, %d was due: reading %d..%d again",
+                message.topic,
+                message.partition,
+                message.offset,
+                start,
+                start,
+                message.offset - 1,
+            )
+            missed = await self._read(message.topic, message.partition, start, message.offset)
+            self.stats.counters["faust.read_again"] += len(missed)
+        positions.next[message.topic] = message.offset + 1
+        return [*missed, record]
+
+    async def _read(self, topic: str, partition: int, start: int, end: int) -> list[RawRecord]:
+        """The records of ``topic``/``partition`` at offsets ``start`` up to ``end`` (excluded)."""
+        tp = TopicPartition(topic, partition)
+        reader = AIOKafkaConsumer(**kafka_options(self.settings, resolve(self.settings)), enable_auto_commit=False)
+        await reader.start()
+        found: list[RawRecord] = []
+        try:
+            reader.assign([tp])
+            reader.seek(tp, start)
+            while await reader.position(tp) < end:
+                batch = await reader.getmany(tp, timeout_ms=500)
+                found += [raw_record(m) for m in batch.get(tp, []) if m.offset < end]
+        finally:
+            await reader.stop()
+        return found
 
     # --- operations -------------------------------------------------------------------
 
     def scoreboard(self) -> list[dict[str, Any]]:
         """Each fixture's current score and status, from the partitions this worker holds."""
         rows = []
+        if self._recovered():
+            for number in self.partitions():
+                self._lane(number)  # a partition that had no record since this worker started
         for number, lane in sorted(self._lanes.items()):
             for fixture in lane.store.fixtures():
                 rows.append(
@@ -253,10 +265,21 @@ class Engine:
                 )
         return rows
 
+    def _recovered(self) -> bool:
+        """The table holds what its changelog does: no rebalance or recovery in progress (streams wait for that
+        themselves; the web server does not)."""
+        app = self.app
+        recovery = cast(Any, app.tables).recovery
+        return bool(recovery.completed.is_set() and not app.in_recovery and not app.rebalancing)
+
+    def partitions(self) -> list[int]:
+        """The raw partition numbers assigned to this worker."""
+        return sorted({tp.partition for tp in self.app.consumer.assignment() if tp.topic in self.raw_topics})
+
     async def drained(self) -> bool:
         """Every assigned raw partition applied up to its end."""
         assigned = [tp for tp in self.app.consumer.assignment() if tp.topic in self.raw_topics]
-        if not assigned or self._rewinding:
+        if not assigned:
             return False
         ends = await self.app.consumer.highwaters(*assigned)
         starts = await self.app.consumer.earliest_offsets(*assigned)
@@ -296,6 +319,7 @@ def build_app(
         agent_supervisor=mode.CrashingSupervisor,
         autodiscover=False,
         web_enabled=True,
+        web_stats_enabled=True,
         web_bind=web_bind,
         web_host=web_bind,
         **options,
@@ -329,10 +353,18 @@ def build_app(
     async def progress() -> None:
         log.info("progress: %s", engine.stats.summary())
 
+    @app.page("/stats/")
+    class Stats(View):
+        async def get(self, request: Request) -> Response:
+            sensors = {f"Sensor{i}": sensor.asdict() for i, sensor in enumerate(app.sensors)}
+            stats = engine.stats
+            mine = {"records_in": stats.records_in, "records_out": stats.records_out, "batches": stats.transactions}
+            return self.json({"sensors": sensors, "engine": {**mine, "counters": dict(stats.counters)}})
+
     @app.page("/fixtures/")
     class Fixtures(View):
         async def get(self, request: Request) -> Response:
-            return self.json({"fixtures": engine.scoreboard()})
+            return self.json({"partitions": engine.partitions(), "fixtures": engine.scoreboard()})
 
     @app.page("/fixtures/{fixture_id}/")
     class OneFixture(View):

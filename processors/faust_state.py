@@ -51,7 +51,7 @@ class Verdict(enum.Enum):
     APPLIED = "applied"
     """Already in the state (its outputs were delivered): Faust's committed offset lagged the state; skip it."""
     MISSED = "missed"
-    """Records between the state's position and this one were never applied: read them again first."""
+    """Records between the state's position and this one were never applied: read and apply them first."""
 
 
 @dataclass
@@ -76,7 +76,11 @@ class Positions:
     def applied(self, topic: str, offset: int) -> bytes:
         """Record that ``offset`` was applied; the position's value for the table."""
         self.next[topic] = offset + 1
-        return str(offset + 1).encode()
+        return self.value(topic)
+
+    def value(self, topic: str) -> bytes:
+        """The position of ``topic`` as the table holds it."""
+        return str(self.next[topic]).encode()
 
 
 @dataclass

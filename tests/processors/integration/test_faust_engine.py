@@ -84,10 +84,10 @@ async def _until_complete(settings: Any, reference: Derived, worker: WorkerProce
     want = sum(len(records) for records in reference.records.values())
     deadline = time.monotonic() + DONE_TIMEOUT_S
     while True:
+        assert worker.process is not None and worker.process.returncode is None, worker.tail()
         derived, doubles = (await read_derived(settings)).deduped()
         if sum(len(records) for records in derived.records.values()) >= want:
             return derived, doubles
-        assert worker.process is not None and worker.process.returncode is None, worker.tail()
         assert time.monotonic() < deadline, f"{want} records due; {worker.tail()}"
         await asyncio.sleep(1.0)
 
@@ -119,7 +119,9 @@ async def test_the_faust_engine_writes_the_default_engines_records_and_serves_th
         assert _get(f"http://127.0.0.1:{port}/fixtures/no-such-fixture/")[0] == 404
         status, stats = _get(f"http://127.0.0.1:{port}/stats/")
         assert status == 200
-        assert stats["events_total"] >= len(e2e_plan), stats.get("events_total")
+        monitor = next(sensor for sensor in stats["sensors"].values() if "events_total" in sensor)
+        assert monitor["events_total"] >= len(e2e_plan), monitor["events_total"]
+        assert stats["engine"]["records_in"] == len(e2e_plan)
     finally:
         if worker.process is not None and worker.process.returncode is None:
             worker.process.send_signal(signal.SIGTERM)
