@@ -246,7 +246,7 @@ class Engine:
     def scoreboard(self) -> list[dict[str, Any]]:
         """Each fixture's current score and status, from the partitions this worker holds."""
         rows = []
-        if self._recovered():
+        if self.recovered():
             for number in self.partitions():
                 self._lane(number)  # a partition that had no record since this worker started
         for number, lane in sorted(self._lanes.items()):
@@ -265,7 +265,7 @@ class Engine:
                 )
         return rows
 
-    def _recovered(self) -> bool:
+    def recovered(self) -> bool:
         """The table holds what its changelog does: no rebalance or recovery in progress (streams wait for that
         themselves; the web server does not)."""
         app = self.app
@@ -279,13 +279,12 @@ class Engine:
     async def drained(self) -> bool:
         """Every assigned raw partition applied up to its end."""
         assigned = [tp for tp in self.app.consumer.assignment() if tp.topic in self.raw_topics]
-        if not assigned:
+        if not assigned or not self.recovered():
             return False
         ends = await self.app.consumer.highwaters(*assigned)
         starts = await self.app.consumer.earliest_offsets(*assigned)
         for tp in assigned:
-            lane = self._lanes.get(tp.partition)
-            position = lane.positions.next.get(tp.topic) if lane is not None else None
+            position = self._lane(tp.partition).positions.next.get(tp.topic)
             if (position if position is not None else starts[tp]) < ends[tp]:
                 return False
         return True
@@ -364,11 +363,15 @@ def build_app(
     @app.page("/fixtures/")
     class Fixtures(View):
         async def get(self, request: Request) -> Response:
+            if not engine.recovered():
+                return self.error(503, "the table is being recovered")
             return self.json({"partitions": engine.partitions(), "fixtures": engine.scoreboard()})
 
     @app.page("/fixtures/{fixture_id}/")
     class OneFixture(View):
         async def get(self, request: Request, fixture_id: str) -> Response:
+            if not engine.recovered():
+                return self.error(503, "the table is being recovered")
             found = [row for row in engine.scoreboard() if row["fixtureId"] == fixture_id]
             if not found:
                 return self.notfound(f"fixture {fixture_id} is not held by this worker")
