@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from ddeflow.config import Settings
+from ddeflow.errors import ConfigError
 from ddeflow.metrics import ProcessMetrics, add_metrics_port, metrics_port, serving
 from ddeflow.processors.worker import run_worker
 from ddeflow.signals import stop_on_signals
@@ -77,6 +78,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_faust(args: argparse.Namespace, settings: Settings) -> int:
+    if args.commit_interval_ms or args.metrics_port is not None:
+        raise ConfigError("--commit-interval-ms and --metrics-port are the default engine's; not with --engine faust")
     import faust  # the faust extra is needed by this engine only
 
     from ddeflow.processors.faust_engine import build_app
