@@ -39,6 +39,11 @@ KILLS = 3
 SKIPPED = 5
 
 
+def _faust(*args: str) -> tuple[str, ...]:
+    """The arguments of a Faust engine run, its web server on a free port (runs in parallel must not share one)."""
+    return ("--engine", "faust", "--web-port", str(_free_port()), *args)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -140,9 +145,7 @@ async def test_the_faust_engine_sigkilled_three_times_loses_nothing_and_writes_n
     want = sum(len(records) for records in reference_run.derived.records.values())
     kills: list[int] = []
     for number in range(KILLS):
-        worker = WorkerProcess(
-            settings, tmp_path / "logs", f"kill{number}", extra_args=("--engine", "faust", "--max-batch", "50")
-        )
+        worker = WorkerProcess(settings, tmp_path / "logs", f"kill{number}", extra_args=_faust("--max-batch", "50"))
         await worker.start()
         # Killed once it has written a further sixth of the output: mid-stream, wherever a batch then stands.
         target = (number + 1) * want // (KILLS + 3)
@@ -153,7 +156,7 @@ async def test_the_faust_engine_sigkilled_three_times_loses_nothing_and_writes_n
             await asyncio.sleep(0.2)
         await worker.killed()
         kills.append(written)
-    last = WorkerProcess(settings, tmp_path / "logs", "last", until_idle_s=3.0, extra_args=("--engine", "faust"))
+    last = WorkerProcess(settings, tmp_path / "logs", "last", until_idle_s=3.0, extra_args=_faust())
     await last.start()
     assert await last.wait(DONE_TIMEOUT_S) == 0, last.tail()
 
@@ -174,7 +177,7 @@ async def test_records_the_faust_group_committed_past_are_read_again_not_lost(
     settings = new_settings(infra, tmp_path / "home", "fskip")
     half = len(e2e_plan) // 2
     await feed(settings, e2e_plan[:half])
-    first = WorkerProcess(settings, tmp_path / "logs", "first", until_idle_s=2.0, extra_args=("--engine", "faust"))
+    first = WorkerProcess(settings, tmp_path / "logs", "first", until_idle_s=2.0, extra_args=_faust())
     await first.start()
     assert await first.wait(DONE_TIMEOUT_S) == 0, first.tail()
     written = await feed(settings, e2e_plan[half:])
@@ -192,7 +195,7 @@ async def test_records_the_faust_group_committed_past_are_read_again_not_lost(
         await group.commit({tp: committed + SKIPPED})
     finally:
         await group.stop()
-    last = WorkerProcess(settings, tmp_path / "logs", "last", until_idle_s=2.0, extra_args=("--engine", "faust"))
+    last = WorkerProcess(settings, tmp_path / "logs", "last", until_idle_s=2.0, extra_args=_faust())
     await last.start()
     assert await last.wait(DONE_TIMEOUT_S) == 0, last.tail()
     assert last.counters().get("faust.read_again") == SKIPPED, last.tail()
