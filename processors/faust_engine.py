@@ -317,6 +317,7 @@ def build_app(
         consumer_auto_offset_reset="earliest",
         agent_supervisor=mode.CrashingSupervisor,
         autodiscover=False,
+        datadir=str(settings.home / "faust"),
         web_enabled=True,
         web_stats_enabled=True,
         web_bind=web_bind,
