@@ -387,6 +387,7 @@ class EngineApp(faust.App):
     engine: Engine
 
     async def on_first_start(self) -> None:
+        self.conf.datadir.parent.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
         await super().on_first_start()
         await self.engine.start()
 
