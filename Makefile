@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install jars lint test test-fast test-faults test-scaffold test-bench test-faust-kill fuzz demo bench bench-parts chaos soak up down status clean
+.PHONY: help install jars lint test test-fast test-faults test-scaffold test-bench fuzz demo bench bench-parts chaos soak up down status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,14 +32,11 @@ test: lint jars ## the whole suite, against a real broker and registry
 test-fast: install ## only the tests that need no broker
 	$(BIN)/pytest -m "not integration"
 
-test-faults: lint jars ## the fault runs: chaos CI profile, broker restart, leader kill, broker outage, a Faust app through worker kills (CI runs it)
+test-faults: lint jars ## the fault runs: chaos CI profile, broker restart, leader kill, broker outage, Faust through SIGKILLs (CI runs it)
 	$(BIN)/pytest -m faults
 
 test-scaffold: lint jars ## a scaffolded processor pip-installed and run live under SIGKILL (about 1 min; not in test)
 	$(BIN)/pytest -m separate tests/processors/integration/test_scaffold_live.py
-
-test-faust-kill: lint jars ## the Faust engine SIGKILLed three times: nothing missing after dropping doubles by id (not in test)
-	$(BIN)/pytest -m separate -s tests/processors/integration/test_faust_engine.py
 
 FUZZ = PYTHONUNBUFFERED=1 nice -n 10 $(BIN)/pytest --hypothesis-profile=fuzz --hypothesis-show-statistics --timeout=0
 

@@ -5,9 +5,9 @@
   ``/fixtures/<id>/`` with the fixture's last score and ``/stats/`` with Faust's sensor counts; it stops cleanly.
 - Records the Faust group committed past without processing (made by hand: faust-streaming's ``_new_offset`` can
   do it with acks out of order) are read again from the engine's own positions, not lost.
-- SIGKILLed three times while it works (the ``separate`` marker: a minute or more), then run to the end: nothing
-  is missing once doubles are dropped, the doubles are counted and reported, and no record is one the reference
-  run lacks (no score change absent from the truth).
+- SIGKILLed three times while it works (the ``faults`` marker, ``make test-faults``: a minute or more), then run
+  to the end: nothing is missing once doubles are dropped, the doubles are counted and reported, and no record is
+  one the reference run lacks (no score change absent from the truth).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ async def test_the_faust_engine_writes_the_default_engines_records_and_serves_th
     assert await worker.wait(60.0) == 0, worker.tail()
 
 
-@pytest.mark.separate
+@pytest.mark.faults
 async def test_the_faust_engine_sigkilled_three_times_loses_nothing_and_writes_nothing_wrong(
     infra: Infra, reference_run: Run, e2e_plan: tuple[Delivery, ...], tmp_path: Path
 ) -> None:
