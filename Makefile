@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: help install jars lint test test-fast test-faults test-scaffold test-bench fuzz demo bench bench-parts chaos soak up down status clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ lint: install ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint jars ## the whole suite, against a real broker and registry
+test: lint jars ## the suite against a real broker and registry (the fault, scaffold and bench runs have targets of their own)
 	$(BIN)/pytest
 
 test-fast: install ## only the tests that need no broker
