@@ -119,6 +119,9 @@ class Transformer:
         self._out_prefix = prefix if output_prefix is None else output_prefix
         self._retention = retention
         self._routes = raw_routes(prefix)
+        # Ids name the raw topic without the deployment's prefix, so two runs over the same raw offsets under
+        # different prefixes (a rebuild beside a fresh run, a copy) write the same ids.
+        self._id_topics = {topic: raw_topic("", route.sport, route.stream) for topic, route in self._routes.items()}
         self._dlq_topic = self._out_prefix + topics.DLQ
         self.counters: Counter[str] = Counter()
         self._processors = ProcessorSet(processors, self._out_prefix, codec, self.counters, self._dlq_topic)
@@ -126,12 +129,13 @@ class Transformer:
     def handle(self, record: RawRecord, store: PartitionStore) -> list[OutRecord]:
         """The records derived from ``record``, each with its ``ddeflow-id`` header."""
         outputs = self._handle(record, store)
+        id_topic = self._id_topics.get(record.topic, record.topic)
         return [
             replace(
                 out,
                 headers=(
                     *out.headers,
-                    (HEADER_RECORD_ID, record_id(record.topic, record.partition, record.offset, index)),
+                    (HEADER_RECORD_ID, record_id(id_topic, record.partition, record.offset, index)),
                 ),
             )
             for index, out in enumerate(outputs)

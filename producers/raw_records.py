@@ -143,7 +143,8 @@ _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 
 def record_id(topic: str, partition: int, offset: int, index: int) -> bytes:
     """The ``ddeflow-id`` of the ``index``-th (0-based) record derived from the raw record at ``topic``/``partition``/
-    ``offset``: ``<topic>:<partition>:<offset>:<index>``, ASCII (a topic name has no ``:``).
+    ``offset``: ``<topic>:<partition>:<offset>:<index>``, ASCII (a topic name has no ``:``).  ``topic`` is the raw
+    topic's name without the deployment's prefix (``dde.raw.soccer.actions``).
 
     A function of the input's coordinates only, so a re-delivery, a re-run after a crash or a replay of the same raw
     record gives the same id, and a consumer can drop doubles by it.

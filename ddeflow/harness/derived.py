@@ -104,8 +104,8 @@ class Derived:
         return found
 
     def ids(self, name: str) -> list[bytes | None]:
-        """The ``ddeflow-id`` of each record of ``name``, without the raw topic's prefix, in the records' order."""
-        return [record_id_of(o, self.prefix) for o in self.records[name]]
+        """The ``ddeflow-id`` of each record of ``name``, in the records' order."""
+        return [record_id_of(o) for o in self.records[name]]
 
     def deduped(self) -> tuple[Derived, int]:
         """The records with each ``ddeflow-id`` kept once (the first seen, per topic), and how many were dropped."""
@@ -115,7 +115,7 @@ class Derived:
             seen: set[bytes | None] = set()
             mine = kept[name] = []
             for o in records:
-                found = record_id_of(o, self.prefix)
+                found = record_id_of(o)
                 if found is not None and found in seen:
                     dropped += 1
                     continue
@@ -150,13 +150,11 @@ class Derived:
         return out
 
 
-def record_id_of(out: Out, prefix: str) -> bytes | None:
-    """A derived record's ``ddeflow-id`` with the run's topic prefix taken off its raw topic name; None if it has
+def record_id_of(out: Out) -> bytes | None:
+    """A derived record's ``ddeflow-id`` (which names the raw topic without the run's prefix); None if it has
     none."""
     found = [value for name, value in out.headers if name == HEADER_RECORD_ID]
-    if not found:
-        return None
-    return found[-1].removeprefix(prefix.encode())
+    return found[-1] if found else None
 
 
 def plain(value: Any) -> Any:

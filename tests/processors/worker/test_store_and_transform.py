@@ -269,7 +269,7 @@ def test_every_output_carries_an_id_made_of_its_input_coordinates_and_index() ->
         outputs = transformer.handle(_raw(packet, offset), store)
         for index, out in enumerate(outputs):
             found = [value for name, value in out.headers if name == HEADER_RECORD_ID]
-            assert found == [f"{PREFIX}dde.raw.basketball.actions:3:{offset}:{index}".encode()]
+            assert found == [f"dde.raw.basketball.actions:3:{offset}:{index}".encode()]  # without the prefix
             ids.append(found[0])
     assert len(ids) == len(set(ids)) > len(packets)  # some inputs had several outputs, the bad one a dead letter
     again_store, again = PartitionStore(), _transformer()
