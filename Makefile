@@ -26,8 +26,11 @@ lint: install ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite waits on brokers and workers more than it computes, so two pytest processes share the two cores well;
+# each starts its own session stack.  loadfile keeps a module's tests, and its module fixtures, in one process.
+TEST_WORKERS ?= 2
 test: lint jars ## the suite against a real broker and registry (the fault, scaffold and bench runs have targets of their own)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install ## only the tests that need no broker
 	$(BIN)/pytest -m "not integration"

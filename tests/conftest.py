@@ -8,7 +8,7 @@ import functools
 import re
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import hypothesis
 import pytest
@@ -19,9 +19,10 @@ from tests.infra import Infra, real_infra
 
 profiles.register()
 
-_INTEGRATION_IDS: set[str] = set()
 _INTEGRATION_RESULTS: dict[str, str] = {}
 _INFRA_KIND: list[str] = []
+_INFRA_KIND_KEY = "ddeflow_infra_kind"
+_INTEGRATION_KEY = "ddeflow_integration"
 _CONFIG: list[pytest.Config] = []
 
 
@@ -77,8 +78,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
         if "infra" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
-        if item.get_closest_marker("integration") is not None:
-            _INTEGRATION_IDS.add(item.nodeid)
         if hypothesis.settings.get_current_profile_name() == profiles.FUZZ:
             _count_calls(item)
 
@@ -107,10 +106,25 @@ def _count_calls(item: pytest.Item) -> None:
     handle.inner_test = counted
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # Carried on the report, which xdist hands to the controlling process; it neither collects nor runs tests.
+    report = yield
+    report.__dict__[_INTEGRATION_KEY] = item.get_closest_marker("integration") is not None
+    if _INFRA_KIND:
+        report.__dict__[_INFRA_KIND_KEY] = _INFRA_KIND[0]
+    return report
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "teardown" and _CONFIG:
         _note_examples(report, _CONFIG[0])
-    if report.nodeid in _INTEGRATION_IDS and (report.when == "call" or report.outcome != "passed"):
+    kind = report.__dict__.get(_INFRA_KIND_KEY)
+    if isinstance(kind, str) and not _INFRA_KIND:
+        _INFRA_KIND.append(kind)
+    if report.__dict__.get(_INTEGRATION_KEY) and (report.when == "call" or report.outcome != "passed"):
         _INTEGRATION_RESULTS[report.nodeid] = report.outcome
 
 
