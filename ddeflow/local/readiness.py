@@ -42,13 +42,32 @@ def registry_answers(url: str, timeout_s: float = 3.0) -> bool:
         return False
 
 
-def wait_until(check: Callable[[], bool], alive: Callable[[], bool], timeout_s: float) -> str:
-    """Poll ``check`` until it holds ('ready'), the process dies ('died') or time runs out ('timeout')."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+def wait_until(
+    check: Callable[[], bool],
+    alive: Callable[[], bool],
+    *,
+    stalled_s: float,
+    limit_s: float,
+    progress: Callable[[], object],
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Poll ``check`` until it holds ('ready'), the process dies ('died'), or it is 'stalled': ``progress`` (say, the
+    size of its log) has not changed for ``stalled_s``, or ``limit_s`` has passed since the start.
+
+    A JVM that a loaded machine starves is slow, not stuck: it goes on writing its log, and is waited for up to
+    the limit; one that stops writing is given up on soon."""
+    started = changed = clock()
+    last = progress()
+    while True:
         if check():
             return "ready"
         if not alive():
             return "died"
-        time.sleep(POLL_S)
-    return "ready" if check() else "timeout"
+        now = clock()
+        seen = progress()
+        if seen != last:
+            last, changed = seen, now
+        if now - changed >= stalled_s or now - started >= limit_s:
+            return "ready" if check() else "stalled"
+        sleep(POLL_S)

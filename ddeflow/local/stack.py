@@ -40,8 +40,10 @@ from ddeflow.local.layout import (
     storage_format_command,
 )
 
-KAFKA_START_TIMEOUT_S = 90.0
-REGISTRY_START_TIMEOUT_S = 120.0
+START_STALLED_S = 120.0
+"""A starting broker or registry is given up on once its log has not grown for this long..."""
+START_LIMIT_S = 600.0
+"""... or once this long has passed, however busy its log."""
 FORMAT_TIMEOUT_S = 120.0
 
 
@@ -356,25 +358,40 @@ class LocalStack:
             ports.service(node),
             pid,
             lambda: asyncio.run(readiness.kafka_answers(address, node_id=node)),
-            KAFKA_START_TIMEOUT_S,
         )
 
-    def _wait(self, service: str, pid: int, check: Callable[[], bool], timeout_s: float) -> None:
-        """Wait until ``check`` passes; stop the process on a timeout; say why it failed, with its log."""
+    def _wait(self, service: str, pid: int, check: Callable[[], bool]) -> None:
+        """Wait until ``check`` passes, while the process lives and its log grows; stop it when it stalls; say why
+        it failed, with its log."""
         marker = self.layout.marker(service)
+        log = self.layout.log(service)
 
         def alive() -> bool:
             child = self._children.get(pid)
             return child.poll() is None if child is not None else processes.is_ours(pid, marker)
 
-        outcome = readiness.wait_until(check, alive, timeout_s)
+        def log_size() -> int:
+            try:
+                return log.stat().st_size
+            except OSError:
+                return -1
+
+        started = time.monotonic()
+        outcome = readiness.wait_until(
+            check, alive, stalled_s=START_STALLED_S, limit_s=START_LIMIT_S, progress=log_size
+        )
         if outcome == "ready":
             return
-        if outcome == "timeout":
+        if outcome == "stalled":
             processes.stop(pid, marker)
         name = "the schema registry" if service == "registry" else f"the Kafka broker {service}"
-        what = "exited" if outcome == "died" else f"did not answer within {timeout_s:.0f} s"
-        log = self.layout.log(service)
+        waited = time.monotonic() - started
+        if outcome == "died":
+            what = "exited"
+        elif waited < START_LIMIT_S:
+            what = f"did not answer, its log still for {START_STALLED_S:.0f} s ({waited:.0f} s after its start)"
+        else:
+            what = f"did not answer within {START_LIMIT_S:.0f} s"
         raise ServiceStartError(f"{name} {what}; last lines of {log}:\n{processes.tail(log)}")
 
     def _start_registry(self, java: Path, runner: Path, ports: Ports, url: str, state: dict[str, object]) -> int:
@@ -384,7 +401,7 @@ class LocalStack:
         return proc.pid
 
     def _wait_registry(self, pid: int, url: str) -> None:
-        self._wait("registry", pid, lambda: readiness.registry_answers(url), REGISTRY_START_TIMEOUT_S)
+        self._wait("registry", pid, lambda: readiness.registry_answers(url))
 
     # --- one broker at a time, for failure tests -------------------------------------
 
