@@ -110,6 +110,13 @@ async def simulator(data: Path, **overrides: Any) -> AsyncIterator[Simulator]:
         yield sim
 
 
+async def until_live(sim: Simulator, fixture_id: str) -> None:
+    """Wait until the simulator's clock has reached the fixture's go-live.  ``ingest live`` polling before then
+    finds it neither live nor scheduled soon (its start date is the generator's), and with ``until_finished`` it
+    ends at once with nothing done."""
+    await asyncio.sleep(max(0.0, sim.go_live_s.get(fixture_id, 0.0) - sim.now_s()))
+
+
 def feed_settings(settings: Settings, sim: Simulator, token: str = TOKEN) -> Settings:
     """The test's settings, pointed at the simulator, with a token."""
     return settings.model_copy(

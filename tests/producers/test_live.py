@@ -18,7 +18,7 @@ from ddeflow.producers.live import LiveOptions
 from ddeflow.producers.raw_records import Source, Stream, raw_topic
 from ddeflow.producers.stream_ingest import run_live
 from ddeflow.producers.ws_stream import StreamOptions
-from tests.producers.support import Match, feed_settings, make_matches, read_topic, simulator
+from tests.producers.support import Match, feed_settings, make_matches, read_topic, simulator, until_live
 
 PER_SPORT = 50
 BASE_MATCHES = 4
@@ -77,6 +77,7 @@ async def test_live_streams_200_fixtures_concurrently_and_heals_every_gap(
         rate_limit_burst=50.0,
         faults=faults,
     ) as sim:
+        await until_live(sim, order[0].fixture_id)
         summary = await asyncio.wait_for(
             run_live(
                 feed_settings(settings, sim), options, asyncio.Event(), max_connects_per_s=25, max_requests_per_s=25

@@ -29,7 +29,7 @@ from ddeflow.producers.one_shot import ingest_rest
 from ddeflow.producers.stream_ingest import run_live
 from ddeflow.registry import SchemaRegistry
 from ddeflow.tail import consume
-from tests.producers.support import feed_settings, make_matches, simulator
+from tests.producers.support import feed_settings, make_matches, simulator, until_live
 from tests.security.conftest import REGISTRY_PASSWORD, REGISTRY_USER, SecureStack, https_registry
 from tests.security.replaying import replay_command, replay_in_process
 
@@ -95,6 +95,7 @@ async def test_no_secret_in_logs_errors_records_or_files(
         for shown in (repr(ingest), str(ingest)):
             assert TOKEN not in shown and secure_stack.passwords["ingest"] not in shown
         options = LiveOptions(sports=(Sport.SOCCER,), poll_interval_s=1.0, until_finished=True)
+        await until_live(sim, match.fixture_id)
         summary = await asyncio.wait_for(run_live(ingest, options, asyncio.Event()), timeout=120)
         assert summary.fixtures_done == 1
         # A refused token (401): the simulator knows only TOKEN.

@@ -23,7 +23,7 @@ from ddeflow.processors.worker import run_worker
 from ddeflow.producers.live import LiveOptions
 from ddeflow.producers.stream_ingest import run_live
 from ddeflow.tail import consume
-from tests.producers.support import feed_settings, make_matches, simulator
+from tests.producers.support import feed_settings, make_matches, simulator, until_live
 from tests.security.conftest import SecureStack, https_registry
 from tests.security.replaying import derived_under, of_fixture, replay_command, replay_in_process
 
@@ -38,6 +38,7 @@ async def test_each_stage_runs_as_its_own_principal(secure_stack: SecureStack, p
     async with simulator(tmp_path / "data", time_scale=0.0015, go_live_s={match.fixture_id: 1.0}) as sim:
         ingest = feed_settings(secure_stack.settings(Stage.INGEST, protocol, tmp_path / "ingest"), sim)
         options = LiveOptions(sports=(Sport.SOCCER,), poll_interval_s=1.0, until_finished=True)
+        await until_live(sim, match.fixture_id)
         summary = await asyncio.wait_for(run_live(ingest, options, asyncio.Event()), timeout=120)
     assert summary.fixtures_done == 1 and summary.fixtures_failed == 0
 

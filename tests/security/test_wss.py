@@ -16,7 +16,7 @@ from ddeflow.producers.live import LiveOptions
 from ddeflow.producers.one_shot import ingest_rest
 from ddeflow.producers.raw_records import Stream, raw_topic
 from ddeflow.producers.stream_ingest import ingest_ws, run_live
-from tests.producers.support import feed_settings, make_matches, of_fixture, read_topic, simulator
+from tests.producers.support import feed_settings, make_matches, of_fixture, read_topic, simulator, until_live
 
 
 def _tls(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
@@ -32,6 +32,7 @@ async def test_live_ingest_over_wss_with_the_ca_from_dde_ca_file(settings: Setti
         assert sim.ws_url.startswith("wss://") and sim.url.startswith("https://")
         ingest = feed_settings(settings, sim).model_copy(update={"dde_ca_file": ca})
         options = LiveOptions(sports=(Sport.SOCCER,), poll_interval_s=1.0, until_finished=True)
+        await until_live(sim, match.fixture_id)
         summary = await asyncio.wait_for(run_live(ingest, options, asyncio.Event()), timeout=120)
     assert summary.fixtures_done == 1 and summary.fixtures_failed == 0
     held = of_fixture(
