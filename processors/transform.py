@@ -131,13 +131,7 @@ class Transformer:
         outputs = self._handle(record, store)
         id_topic = self._id_topics.get(record.topic, record.topic)
         return [
-            replace(
-                out,
-                headers=(
-                    *out.headers,
-                    (HEADER_RECORD_ID, record_id(id_topic, record.partition, record.offset, index)),
-                ),
-            )
+            out.with_header(HEADER_RECORD_ID, record_id(id_topic, record.partition, record.offset, index))
             for index, out in enumerate(outputs)
         ]
 
