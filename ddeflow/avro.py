@@ -8,17 +8,21 @@ Wire format of every derived record's value (and of nothing else)::
 
 Standard Confluent-compatible deserializers read this directly.  The pure
 ``encode``/``decode`` functions take parsed schemas; ``AvroCodec`` adds the
-registry round trips and caches them.
+registry round trips and caches them, and writes with a compiled writer (``ddeflow.avro_writer``) where the
+schema and the record allow, else with fastavro.
 """
 
 from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import fastavro
 
+from ddeflow.avro_writer import MismatchError, compile_writer
 from ddeflow.errors import AvroDecodeError, DdeflowError
 from ddeflow.registry import SchemaRegistry
 
@@ -30,9 +34,13 @@ def parse_schema(schema: dict[str, Any]) -> Any:
     return fastavro.parse_schema(schema)
 
 
+def header(schema_id: int) -> bytes:
+    return _HEADER.pack(MAGIC, schema_id)
+
+
 def encode(schema_id: int, parsed_schema: Any, record: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
-    buffer.write(_HEADER.pack(MAGIC, schema_id))
+    buffer.write(header(schema_id))
     fastavro.schemaless_writer(buffer, parsed_schema, record)
     return buffer.getvalue()
 
@@ -60,29 +68,46 @@ def decode(data: bytes, parsed_schema: Any, reader_schema: Any = None) -> dict[s
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    schema_id: int
+    parsed: Any
+    header: bytes
+    compiled: Callable[[Mapping[str, Any]], bytes] | None
+
+
+def _writer(schema_id: int, schema: dict[str, Any]) -> _Writer:
+    return _Writer(schema_id, parse_schema(schema), header(schema_id), compile_writer(schema))
+
+
 class AvroCodec:
     """Serializes records under registered subjects and decodes any framed record through the registry."""
 
     def __init__(self, registry: SchemaRegistry) -> None:
         self._registry = registry
-        self._writers: dict[str, tuple[int, Any]] = {}
+        self._writers: dict[str, _Writer] = {}
         self._readers: dict[int, Any] = {}
 
     async def register(self, subject: str, schema: dict[str, Any]) -> int:
         schema_id = await self._registry.register(subject, schema)
-        self._writers[subject] = (schema_id, parse_schema(schema))
+        self._writers[subject] = _writer(schema_id, schema)
         return schema_id
 
     def use(self, subject: str, schema_id: int, schema: dict[str, Any]) -> None:
         """Write ``subject`` with a schema already registered under ``schema_id``."""
-        self._writers[subject] = (schema_id, parse_schema(schema))
+        self._writers[subject] = _writer(schema_id, schema)
 
     def encode(self, subject: str, record: dict[str, Any]) -> bytes:
         try:
-            schema_id, parsed = self._writers[subject]
+            writer = self._writers[subject]
         except KeyError:
             raise DdeflowError(f"subject {subject!r} was not registered before use") from None
-        return encode(schema_id, parsed, record)
+        if writer.compiled is not None:
+            try:
+                return writer.header + writer.compiled(record)
+            except MismatchError:
+                pass  # fastavro writes it as it always did, or says why not
+        return encode(writer.schema_id, writer.parsed, record)
 
     async def writer_schema(self, schema_id: int) -> Any:
         """The parsed writer schema with ``schema_id``: fetched from the registry the first time it is seen."""
