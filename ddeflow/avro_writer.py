@@ -15,8 +15,9 @@ Avro binary encoding, as far as it is written here::
 Only those types compile, with ``timestamp-millis``/``timestamp-micros`` on a long, and unions of ``null`` and one
 other type; ``compile_writer`` returns None for any other schema, which fastavro then writes.  A compiled writer takes
 each value only in its one exact Python type (``int`` and not ``bool`` for a long, in range; ``str`` for a string
-or a known symbol; ``list`` or ``tuple`` for an array; every field present) and raises ``MismatchError`` for anything
-else, so that fastavro, with its own coercions, defaults and errors, decides what such a record becomes.
+or a known symbol; ``list`` or ``tuple`` for an array, but no tuple in a union; every field present) and raises
+``MismatchError`` for anything else, so that fastavro, with its own coercions, defaults and errors, decides what
+such a record becomes.
 """
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ def _union(branches: list[Any]) -> Write | None:
     def write_optional(out: bytearray, value: Any) -> None:
         if value is None:
             out += null_tag
+        elif type(value) is tuple:  # fastavro reads (branch name, value) in a union
+            raise MismatchError
         else:
             out += other_tag
             write_other(out, value)

@@ -94,6 +94,18 @@ def test_what_fastavro_coerces_is_written_as_fastavro_writes_it(record: dict[str
     assert _codec().encode("score", record) == b"\x00\x00\x00\x00\x07" + _fastavro_bytes(SCORE, record)
 
 
+def test_a_tuple_in_a_union_is_left_to_fastavro() -> None:
+    schema = {"type": "record", "name": "Ids", "fields": [{"name": "ids", "type": ["null", "string"]}]}
+    write = compile_writer(schema)
+    assert write is not None
+    record = {"ids": ("string", "a")}  # fastavro's notation for a value in a named branch
+    with pytest.raises(MismatchError):
+        write(record)
+    codec = AvroCodec(None)  # type: ignore[arg-type]  # encoding needs no registry
+    codec.use("ids", 1, schema)
+    assert codec.encode("ids", record) == b"\x00\x00\x00\x00\x01" + _fastavro_bytes(schema, record)
+
+
 @pytest.mark.parametrize(
     "record",
     [
