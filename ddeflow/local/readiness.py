@@ -52,8 +52,8 @@ def wait_until(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
-    """Poll ``check`` until it holds ('ready'), the process dies ('died'), or it is 'stalled': ``progress`` (say, the
-    size of its log) has not changed for ``stalled_s``, or ``limit_s`` has passed since the start.
+    """Poll ``check`` until it holds ('ready'), the process dies ('died'), ``progress`` (say, the size of its log) has
+    not changed for ``stalled_s`` ('stalled'), or ``limit_s`` has passed since the start ('timeout').
 
     A JVM that a loaded machine starves is slow, not stuck: it goes on writing its log, and is waited for up to
     the limit; one that stops writing is given up on soon."""
@@ -68,6 +68,8 @@ def wait_until(
         seen = progress()
         if seen != last:
             last, changed = seen, now
-        if now - changed >= stalled_s or now - started >= limit_s:
+        if now - changed >= stalled_s:
             return "ready" if check() else "stalled"
+        if now - started >= limit_s:
+            return "ready" if check() else "timeout"
         sleep(POLL_S)

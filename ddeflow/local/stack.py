@@ -376,22 +376,19 @@ class LocalStack:
             except OSError:
                 return -1
 
-        started = time.monotonic()
         outcome = readiness.wait_until(
             check, alive, stalled_s=START_STALLED_S, limit_s=START_LIMIT_S, progress=log_size
         )
         if outcome == "ready":
             return
-        if outcome == "stalled":
+        if outcome != "died":
             processes.stop(pid, marker)
         name = "the schema registry" if service == "registry" else f"the Kafka broker {service}"
-        waited = time.monotonic() - started
-        if outcome == "died":
-            what = "exited"
-        elif waited < START_LIMIT_S:
-            what = f"did not answer, its log still for {START_STALLED_S:.0f} s ({waited:.0f} s after its start)"
-        else:
-            what = f"did not answer within {START_LIMIT_S:.0f} s"
+        what = {
+            "died": "exited",
+            "stalled": f"did not answer, its log still for {START_STALLED_S:.0f} s",
+            "timeout": f"did not answer within {START_LIMIT_S:.0f} s",
+        }[outcome]
         raise ServiceStartError(f"{name} {what}; last lines of {log}:\n{processes.tail(log)}")
 
     def _start_registry(self, java: Path, runner: Path, ports: Ports, url: str, state: dict[str, object]) -> int:
