@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -82,6 +83,15 @@ class WorkerProcess:
         """SIGKILL: no chance to flush, commit or leave the group."""
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
+
+    def freeze(self) -> None:
+        """SIGSTOP: the worker sends nothing more until thawed (what it already wrote to a socket still goes)."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGCONT)
 
     async def killed(self) -> None:
         self.kill()

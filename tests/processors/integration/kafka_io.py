@@ -210,3 +210,29 @@ class OpenTransactions:
         stable = await self._committed.end_offsets(self._tps)
         high = await self._uncommitted.end_offsets(self._tps)
         return sum(high[tp] - stable[tp] for tp in self._tps)
+
+
+SETTLE_S = 0.5
+"""How long a frozen worker's last request (a commit already on the wire) is given to take effect."""
+
+
+async def kill_inside_a_transaction(worker: WorkerProcess, open_txn: OpenTransactions, *, within_s: float) -> int:
+    """SIGKILL ``worker`` while one of its transactions holds records; return how many it held (0: none was caught).
+
+    Seeing a transaction open is not enough: by the time the kill lands, the commit may have gone out.
+    So the worker is frozen (SIGSTOP) when one is seen, and killed only if, frozen and settled, records
+    are still uncommitted; otherwise it is thawed and watched again.
+    """
+    deadline = time.monotonic() + within_s
+    try:
+        while time.monotonic() < deadline:
+            if await open_txn.records() == 0:
+                continue
+            worker.freeze()
+            await asyncio.sleep(SETTLE_S)
+            if (held := await open_txn.records()) > 0:
+                return held
+            worker.thaw()
+        return 0
+    finally:
+        await worker.killed()

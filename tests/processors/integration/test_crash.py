@@ -4,8 +4,8 @@ The input is the plan with bad and odd frames (so the dead-letter topic takes pa
 the uninterrupted run over the same records is the session's ``trouble_run``.  Two fifths
 of it wait as a backlog; each of the three workers then sees its next fifth trickle in
 until it is seen committing, then arrive all at once, and is killed while it works
-through that burst, as soon as one of its transactions is seen open (records past the
-last stable offset); a fourth worker finishes with ``--until-idle``.  The
+through that burst, inside a transaction holding records (past the last stable offset:
+see ``kill_inside_a_transaction``); a fourth worker finishes with ``--until-idle``.  The
 crashing workers commit small transactions (``--max-batch 100``), so the transaction
 boundaries differ from the uninterrupted run's: the output must not depend on them either.
 """
@@ -31,6 +31,7 @@ from tests.processors.integration.kafka_io import (
     OpenTransactions,
     WorkerProcess,
     group_progress,
+    kill_inside_a_transaction,
     new_settings,
     options,
     read_derived,
@@ -42,16 +43,14 @@ pytestmark = pytest.mark.timeout(600)
 
 KILLS = 3
 OPEN_TXN_WATCH_S = 10.0
-KILL_WHEN_OPEN = 5  # early in a transaction of 100: a kill seen later may land after its commit on a loaded machine
-"""Kill once a transaction holds this many records: well inside it, not at its commit."""
 TRICKLE_PER_S = 20.0
 
 
 @dataclass(frozen=True, slots=True)
 class Kill:
     worker: str
-    seen_open: int
-    """Records seen in open transactions just before the kill."""
+    held: int
+    """Records in open transactions of the frozen worker just before the kill."""
     watched_s: float
     progress: GroupProgress
     """The group's committed offsets and lag right after the kill."""
@@ -81,28 +80,21 @@ async def test_three_sigkills_mid_stream_leave_the_output_of_an_uninterrupted_ru
             try:
                 await wait_for_commits(worker, before)
                 burst.set()
-                await asyncio.sleep(rng.uniform(0.0, 0.3))
-                # Kill as soon as a transaction of this worker is seen open well into its records.
+                await asyncio.sleep(rng.uniform(0.0, 0.05))
                 watch_from = time.monotonic()
-                while (
-                    seen_open := await open_txn.records()
-                ) < KILL_WHEN_OPEN and time.monotonic() < watch_from + OPEN_TXN_WATCH_S:
-                    pass
+                held = await kill_inside_a_transaction(worker, open_txn, within_s=OPEN_TXN_WATCH_S)
                 watched_s = time.monotonic() - watch_from
             finally:
                 await worker.killed()
                 burst.set()
             assert worker.process is not None and worker.process.returncode == -9, worker.tail()
-            kills.append(
-                Kill(worker.name, seen_open, watched_s, await group_progress(settings), await open_txn.records())
-            )
+            kills.append(Kill(worker.name, held, watched_s, await group_progress(settings), await open_txn.records()))
             await feeding
     await run_until_idle(settings, e2e_logs, "crash-final", timeout_s=WORKER_TIMEOUT_S)
     print("kills:", kills)
-    # Every kill left raw records unprocessed (mid-stream), and at least one left a transaction
-    # open with records in it, which the restarted worker had to abort.
-    assert all(kill.progress.lag > 0 for kill in kills), kills
-    assert any(kill.open_records > 0 for kill in kills), kills
+    # Every kill left raw records unprocessed (mid-stream) and a transaction open with records
+    # in it, which the restarted worker had to abort.
+    assert all(kill.progress.lag > 0 and kill.open_records > 0 for kill in kills), kills
 
     crashed = (await read_derived(settings)).comparable()
     uninterrupted = trouble_run.derived.comparable()

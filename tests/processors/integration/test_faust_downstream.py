@@ -35,6 +35,7 @@ from tests.processors.integration.kafka_io import (
     OpenTransactions,
     WorkerProcess,
     group_progress,
+    kill_inside_a_transaction,
     new_settings,
     options,
     run_until_idle,
@@ -108,12 +109,8 @@ async def test_a_faust_app_reading_committed_sees_each_score_change_once_across_
                 try:
                     await wait_for_commits(worker, before)
                     burst.set()
-                    # Kill as soon as a transaction holding score changes is seen open.
-                    watch_from = time.monotonic()
-                    while (
-                        seen_open := await open_txn.records()
-                    ) < 1 and time.monotonic() < watch_from + OPEN_TXN_WATCH_S:
-                        pass
+                    # Kill inside a transaction holding score changes.
+                    seen_open = await kill_inside_a_transaction(worker, open_txn, within_s=OPEN_TXN_WATCH_S)
                 finally:
                     await worker.killed()
                     burst.set()
