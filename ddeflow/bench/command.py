@@ -30,7 +30,6 @@ from ddeflow.bench.feed import append, describe, season_slice
 from ddeflow.bench.figures import Delays, Drain, LoadRun, markdown, report
 from ddeflow.bench.machine import machine
 from ddeflow.bench.phases import delays, drain
-from ddeflow.bench.plots import latency_cdf_plot, rss_plot, throughput_plot
 from ddeflow.bench.profile import FULL, PROFILES, QUICK, SMALLEST, Load, Profile
 from ddeflow.config import Settings, load_settings
 from ddeflow.errors import ConfigError
@@ -190,6 +189,10 @@ async def bench(
 
 
 def write(out: Path, found: Mapping[str, Any], drains: list[Drain], runs: list[LoadRun]) -> list[Path]:
+    # Imported here: every ddeflow command imports this module to build its parser, and matplotlib with numpy
+    # would add about 50 MB to the RSS of each worker and producer.
+    from ddeflow.bench.plots import latency_cdf_plot, rss_plot, throughput_plot
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(found, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (out / "report.md").write_text(markdown(found), encoding="utf-8")

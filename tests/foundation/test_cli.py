@@ -110,3 +110,11 @@ def test_version_and_errors_are_one_line_with_a_hint() -> None:
     assert error_line(ConfigError("set `X` first")) == "ddeflow: error: set `X` first"
     unexpected = error_line(RuntimeError("boom\nsecond line"))
     assert unexpected == "ddeflow: error: unexpected RuntimeError: boom second line (run with -v for the traceback)"
+
+
+def test_building_the_parser_loads_no_plotting_library() -> None:
+    """Every command (the worker and the producers too) builds the whole parser: what it imports, each one holds."""
+    probe = "import sys, ddeflow.cli; ddeflow.cli.build_parser(); print(*sorted(sys.modules), sep='\\n')"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    loaded = {name.partition(".")[0] for name in done.stdout.split()}
+    assert loaded & {"matplotlib", "numpy"} == set()
