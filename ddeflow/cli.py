@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
+from ddeflow.allocator import fix_mmap_threshold
 from ddeflow.cli_help import add_examples, error_line
 from ddeflow.config import Settings, load_settings
 from ddeflow.errors import DdeflowError
@@ -71,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # One line per HTTP request is noise at INFO; failures surface as our errors.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not fix_mmap_threshold():
+        log.debug("not glibc: the allocator's mmap threshold is left as it is")
     try:
         settings: Settings = load_settings()
         code: int = args.handler(args, settings)
