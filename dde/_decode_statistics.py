@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -21,6 +22,7 @@ from ddeflow.dde._fields import (
     req_int,
     req_str,
     req_timestamp,
+    to_datetime,
     wrong_type,
 )
 from ddeflow.dde.enums import PeriodType
@@ -160,11 +162,29 @@ def _remaining_balls(obj: dict[str, Any]) -> RemainingBalls:
     )
 
 
+SHOTS_REMEMBERED: Final = 8192
+"""Shots read once and reused: enough for every shot of several long matches live at once."""
+
+
 def _shot_time(obj: dict[str, Any]) -> ShotTime:
+    start, end, duration = obj.get("shotStart"), obj.get("shotEnd"), obj.get("duration")
+    if type(start) is str and type(end) is str and type(duration) is str:
+        return _read_shot_time(start, end, duration)
     return ShotTime(
         shot_start=req_timestamp(obj, "shotStart"),
         shot_end=req_timestamp(obj, "shotEnd"),
         duration_s=req_duration_s(obj, "duration"),
+    )
+
+
+# Every snapshot repeats each shot of the match so far, so a match's statistics cost grew with the square of its
+# length: the same texts are read once.  A text that does not read raises each time (errors are not cached).
+@lru_cache(maxsize=SHOTS_REMEMBERED)
+def _read_shot_time(start: str, end: str, duration: str) -> ShotTime:
+    return ShotTime(
+        shot_start=to_datetime(start, "shotStart"),
+        shot_end=to_datetime(end, "shotEnd"),
+        duration_s=duration_s(duration, "duration"),
     )
 
 

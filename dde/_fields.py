@@ -208,7 +208,7 @@ def opt_loose_bool(obj: dict[str, Any], key: str) -> bool | None:
 # --- times ---------------------------------------------------------------------------
 
 
-def _to_datetime(text: str, key: str) -> datetime:
+def to_datetime(text: str, key: str) -> datetime:
     moment = _read_iso(text)
     if moment is None:
         raise FieldError(BAD_VALUE, f"expected an ISO 8601 timestamp, got {describe(text)}", key)
@@ -240,7 +240,7 @@ def _read_iso(text: str) -> datetime | None:
 def req_timestamp(obj: dict[str, Any], key: str) -> datetime:
     value = obj.get(key, _ABSENT)
     if type(value) is str:
-        return _to_datetime(value, key)
+        return to_datetime(value, key)
     raise _missing_or_wrong(value, "timestamp string", key)
 
 
@@ -249,7 +249,7 @@ def opt_timestamp(obj: dict[str, Any], key: str) -> datetime | None:
     if value is None:
         return None
     if type(value) is str:
-        return _to_datetime(value, key)
+        return to_datetime(value, key)
     raise wrong_type("timestamp string", value, key)
 
 

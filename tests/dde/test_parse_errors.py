@@ -386,3 +386,22 @@ def test_a_period_read_before_does_not_vouch_for_one_equal_in_value_but_not_in_t
     assert parsed.fixture_summary.periods[0].home_team_score == 1
     error = raises(parse_action_packet, mutated(ACTION, with_score(score)))
     assert (error.reason, error.field) == ("wrong_type", "fixtureSummary.periods[0].homeTeamScore")
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), [("shotEnd", 5, "wrong_type"), ("duration", "3 s", "bad_value")])
+def test_a_shot_read_before_does_not_vouch_for_a_changed_one(field: str, value: object, reason: str) -> None:
+    team = "fd4a9578-2fff-4ed3-a015-694985fa8672"
+
+    def change(wire: Any) -> None:
+        times = wire["advancedSportStatistics"]["averageShotTimeStatistics"]["playersShotTimes"][team]["shotTimes"]
+        times[3][field] = value
+
+    parsed = parse_statistics_packet(sample_bytes(STATS))  # every shot read, the way a snapshot before would be
+    assert parsed.advanced_sport_statistics is not None
+    error = raises(parse_statistics_packet, mutated(STATS, change))
+    assert (error.reason, error.field) == (
+        reason,
+        f"advancedSportStatistics.averageShotTimeStatistics.playersShotTimes.{team}.shotTimes[3].{field}",
+    )
+    again = raises(parse_statistics_packet, mutated(STATS, change))  # an error is not remembered as a shot
+    assert (again.reason, again.field) == (error.reason, error.field)
