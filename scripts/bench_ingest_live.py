@@ -34,12 +34,13 @@ from typing import Any
 from ddeflow.config import Settings, load_settings
 from ddeflow.dde.sports import Sport
 from ddeflow.harness.clones import clone_fixture
+from ddeflow.harness.derived import read_topic
 from ddeflow.harness.infra import real_infra
 from ddeflow.producers.frames import action_seq
 from ddeflow.producers.raw_records import Stream, raw_topic
 from ddeflow.simulator.generator import generate
 from ddeflow.simulator.server import SimulatorConfig, run_simulator
-from tests.producers.support import read_topic
+from ddeflow.topics import RAW_PARTITIONS
 
 TOKEN = "bench-token-5d1e"
 
@@ -131,7 +132,9 @@ async def check_complete(bootstrap: str, registry: str, prefix: str, fixtures: d
     )
     held: dict[bytes, set[int | None]] = {}
     for sport in Sport:
-        for record in await read_topic(settings, raw_topic(prefix, sport, Stream.ACTIONS)):
+        for record in await read_topic(
+            settings, raw_topic(prefix, sport, Stream.ACTIONS), partitions=RAW_PARTITIONS, timeout_s=300
+        ):
             assert record.key is not None
             held.setdefault(record.key, set()).add(action_seq(record.value))
     complete = 0
