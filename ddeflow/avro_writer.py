@@ -18,14 +18,15 @@ each value only in its one exact Python type (``int`` and not ``bool`` for a lon
 or a known symbol; ``list`` or ``tuple`` for an array, but no tuple in a union; every field present) and raises
 ``MismatchError`` for anything else, so that fastavro, with its own coercions, defaults and errors, decides what
 such a record becomes.
+
+The writer is Python source generated from the schema (one function, every field's checks and varints inline) and
+compiled once: per field it costs no call, which made it about twice as fast as a writer of nested closures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, Final
-
-Write = Callable[[bytearray, Any], None]
 
 _PRIMITIVE_LOGICAL: Final = {"long": frozenset({"timestamp-millis", "timestamp-micros"})}
 _RANGES: Final = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
@@ -35,166 +36,152 @@ class MismatchError(Exception):
     """A value that the compiled writer does not take as it is; fastavro must write the record."""
 
 
+class _UnsupportedSchemaError(Exception):
+    """The schema uses something this module does not write."""
+
+
 def compile_writer(schema: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bytes] | None:
     """A function from a record to its Avro body under ``schema`` (a record schema as JSON), or None when the
     schema uses anything beyond what this module writes."""
-    write = _compile(schema)
-    if write is None or schema.get("type") != "record":
+    if not isinstance(schema, Mapping) or schema.get("type") != "record" or "logicalType" in schema:
         return None
-    record_write = write
-
-    def encode(record: Mapping[str, Any]) -> bytes:
-        out = bytearray()
-        record_write(out, record)
-        return bytes(out)
-
-    return encode
-
-
-def _varint(out: bytearray, n: int) -> None:
-    """``n`` zig-zag encoded; ``n`` is known to fit in 64 bits, so the zig-zag value is not negative."""
-    n = (n << 1) ^ (n >> 63)
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-
-
-def _compile(schema: Any) -> Write | None:
-    if isinstance(schema, list):
-        return _union(schema)
-    if isinstance(schema, str):
-        return _primitive(schema)
-    if not isinstance(schema, Mapping):
-        return None
-    kind = schema.get("type")
-    logical = schema.get("logicalType")
-    if logical is not None:
-        return _primitive(kind) if isinstance(kind, str) and logical in _PRIMITIVE_LOGICAL.get(kind, ()) else None
-    if kind == "record":
-        return _record(schema.get("fields"))
-    if kind == "enum":
-        return _enum(schema.get("symbols"))
-    if kind == "array":
-        return _array(schema.get("items"))
-    return _primitive(kind) if isinstance(kind, str) else None
-
-
-def _primitive(kind: str) -> Write | None:
-    if kind == "null":
-        return _write_null
-    if kind == "boolean":
-        return _write_boolean
-    if kind == "string":
-        return _write_string
-    if kind in _RANGES:
-        low, high = _RANGES[kind]
-
-        def write_integer(out: bytearray, value: Any) -> None:
-            if type(value) is not int or not low <= value <= high:
-                raise MismatchError
-            _varint(out, value)
-
-        return write_integer
-    return None
-
-
-def _write_null(out: bytearray, value: Any) -> None:
-    if value is not None:
-        raise MismatchError
-
-
-def _write_boolean(out: bytearray, value: Any) -> None:
-    if type(value) is not bool:
-        raise MismatchError
-    out.append(1 if value else 0)
-
-
-def _write_string(out: bytearray, value: Any) -> None:
-    if type(value) is not str:
-        raise MismatchError
+    source = _Source()
     try:
-        data = value.encode()
-    except UnicodeEncodeError:
-        raise MismatchError from None
-    _varint(out, len(data))
-    out += data
-
-
-def _enum(symbols: Any) -> Write | None:
-    if not isinstance(symbols, list) or not all(isinstance(symbol, str) for symbol in symbols):
+        source.node(schema, "record", 1)
+    except _UnsupportedSchemaError:
         return None
-    index = {symbol: position for position, symbol in enumerate(symbols)}
-
-    def write_enum(out: bytearray, value: Any) -> None:
-        position = index.get(value) if type(value) is str else None
-        if position is None:
-            raise MismatchError
-        _varint(out, position)
-
-    return write_enum
+    return source.build()
 
 
-def _array(items: Any) -> Write | None:
-    write_item = _compile(items)
-    if write_item is None:
-        return None
+class _Source:
+    """The generated function's lines and the constants it refers to."""
 
-    def write_array(out: bytearray, value: Any) -> None:
-        if type(value) is not list and type(value) is not tuple:
-            raise MismatchError
-        if value:
-            _varint(out, len(value))
-            for item in value:
-                write_item(out, item)
-        out.append(0)
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {"MismatchError": MismatchError}
+        self._names = 0
 
-    return write_array
+    def name(self, prefix: str) -> str:
+        self._names += 1
+        return f"{prefix}{self._names}"
 
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
 
-def _union(branches: list[Any]) -> Write | None:
-    if len(branches) != 2 or "null" not in branches:
-        return None
-    null_index = branches.index("null")
-    other_index = 1 - null_index
-    write_other = _compile(branches[other_index])
-    if write_other is None or branches[other_index] == "null":
-        return None
-    null_tag = bytes([null_index * 2])  # the zig-zag varint of 0 or 1
-    other_tag = bytes([other_index * 2])
+    def build(self) -> Callable[[Mapping[str, Any]], bytes]:
+        text = "\n".join(
+            [
+                "def encode(record):",
+                "    out = bytearray()",
+                "    append = out.append",
+                "    try:",
+                *("    " + line for line in self.lines),
+                "    except (KeyError, UnicodeEncodeError):",
+                "        raise MismatchError from None",
+                "    return bytes(out)",
+            ]
+        )
+        scope = dict(self.constants)
+        exec(compile(text, "<avro writer>", "exec"), scope)  # source generated above from the schema
+        encode: Callable[[Mapping[str, Any]], bytes] = scope["encode"]
+        return encode
 
-    def write_optional(out: bytearray, value: Any) -> None:
-        if value is None:
-            out += null_tag
-        elif type(value) is tuple:  # fastavro reads (branch name, value) in a union
-            raise MismatchError
+    def varint(self, depth: int, value: str) -> None:
+        """Append ``value`` (known to fit in 64 bits) zig-zag encoded."""
+        n = self.name("n")
+        self.emit(depth, f"{n} = ({value} << 1) ^ ({value} >> 63)")
+        self.emit(depth, f"while {n} > 0x7F:")
+        self.emit(depth + 1, f"append(({n} & 0x7F) | 0x80)")
+        self.emit(depth + 1, f"{n} >>= 7")
+        self.emit(depth, f"append({n})")
+
+    def node(self, schema: Any, value: str, depth: int) -> None:
+        """Lines that write ``value`` (an expression that is a plain name) under ``schema``."""
+        if isinstance(schema, list):
+            self.union(schema, value, depth)
+            return
+        if isinstance(schema, str):
+            self.primitive(schema, value, depth)
+            return
+        if not isinstance(schema, Mapping):
+            raise _UnsupportedSchemaError
+        kind = schema.get("type")
+        logical = schema.get("logicalType")
+        if logical is not None:
+            if not isinstance(kind, str) or logical not in _PRIMITIVE_LOGICAL.get(kind, ()):
+                raise _UnsupportedSchemaError
+            self.primitive(kind, value, depth)
+        elif kind == "record":
+            self.record(schema.get("fields"), value, depth)
+        elif kind == "enum":
+            self.enum(schema.get("symbols"), value, depth)
+        elif kind == "array":
+            self.array(schema.get("items"), value, depth)
+        elif isinstance(kind, str):
+            self.primitive(kind, value, depth)
         else:
-            out += other_tag
-            write_other(out, value)
+            raise _UnsupportedSchemaError
 
-    return write_optional
+    def primitive(self, kind: str, value: str, depth: int) -> None:
+        if kind == "null":
+            self.emit(depth, f"if {value} is not None: raise MismatchError")
+        elif kind == "boolean":
+            self.emit(depth, f"if type({value}) is not bool: raise MismatchError")
+            self.emit(depth, f"append(1 if {value} else 0)")
+        elif kind == "string":
+            self.emit(depth, f"if type({value}) is not str: raise MismatchError")
+            data = self.name("data")
+            self.emit(depth, f"{data} = {value}.encode()")
+            self.varint(depth, f"len({data})")
+            self.emit(depth, f"out += {data}")
+        elif kind in _RANGES:
+            low, high = _RANGES[kind]
+            self.emit(depth, f"if type({value}) is not int or not {low} <= {value} <= {high}: raise MismatchError")
+            self.varint(depth, value)
+        else:
+            raise _UnsupportedSchemaError
 
+    def enum(self, symbols: Any, value: str, depth: int) -> None:
+        if not isinstance(symbols, list) or not all(isinstance(symbol, str) for symbol in symbols):
+            raise _UnsupportedSchemaError
+        index = self.name("symbols")
+        self.constants[index] = {symbol: position for position, symbol in enumerate(symbols)}
+        position = self.name("position")
+        self.emit(depth, f"{position} = {index}.get({value}) if type({value}) is str else None")
+        self.emit(depth, f"if {position} is None: raise MismatchError")
+        self.varint(depth, position)
 
-def _record(fields: Any) -> Write | None:
-    if not isinstance(fields, list):
-        return None
-    compiled: list[tuple[str, Write]] = []
-    for field in fields:
-        if not isinstance(field, Mapping) or not isinstance(field.get("name"), str):
-            return None
-        write_field = _compile(field.get("type"))
-        if write_field is None:
-            return None
-        compiled.append((field["name"], write_field))
-    plan = tuple(compiled)
+    def array(self, items: Any, value: str, depth: int) -> None:
+        self.emit(depth, f"if type({value}) is not list and type({value}) is not tuple: raise MismatchError")
+        self.emit(depth, f"if {value}:")
+        self.varint(depth + 1, f"len({value})")
+        item = self.name("item")
+        self.emit(depth + 1, f"for {item} in {value}:")
+        self.node(items, item, depth + 2)
+        self.emit(depth, "append(0)")
 
-    def write_record(out: bytearray, value: Any) -> None:
-        if type(value) is not dict:
-            raise MismatchError
-        try:
-            for name, write_field in plan:
-                write_field(out, value[name])
-        except KeyError:
-            raise MismatchError from None
+    def union(self, branches: list[Any], value: str, depth: int) -> None:
+        if len(branches) != 2 or "null" not in branches:
+            raise _UnsupportedSchemaError
+        null_index = branches.index("null")
+        other = branches[1 - null_index]
+        if other == "null":
+            raise _UnsupportedSchemaError
+        self.emit(depth, f"if {value} is None:")
+        self.emit(depth + 1, f"append({null_index * 2})")  # the zig-zag varint of the branch index
+        self.emit(depth, f"elif type({value}) is tuple:  # fastavro reads (branch name, value) in a union")
+        self.emit(depth + 1, "raise MismatchError")
+        self.emit(depth, "else:")
+        self.emit(depth + 1, f"append({(1 - null_index) * 2})")
+        self.node(other, value, depth + 1)
 
-    return write_record
+    def record(self, fields: Any, value: str, depth: int) -> None:
+        if not isinstance(fields, list):
+            raise _UnsupportedSchemaError
+        self.emit(depth, f"if type({value}) is not dict: raise MismatchError")
+        for field in fields:
+            if not isinstance(field, Mapping) or not isinstance(field.get("name"), str):
+                raise _UnsupportedSchemaError
+            name = self.name("field")
+            self.emit(depth, f"{name} = {value}[{field['name']!r}]")
+            self.node(field.get("type"), name, depth)
