@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ddeflow.partitioning import default_partitioner, partition_for
+from ddeflow.partitioning import default_partitioner, murmur2, partition_for
 from tests.profiles import examples
 
 
@@ -33,3 +34,9 @@ def test_the_java_clients_choice_for_known_keys() -> None:
     for key, hashed in JAVA_MURMUR2.items():
         for count in (1, 6, 7, 48):
             assert partition_for(key, count) == (hashed & 0x7FFFFFFF) % count
+
+
+@examples(ci=1_000, fuzz=100_000)
+@given(st.binary(max_size=200))
+def test_murmur2_is_aiokafkas(key: bytes) -> None:
+    assert murmur2(key) == aiokafka_murmur2(key)
