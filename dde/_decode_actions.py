@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -60,7 +61,8 @@ def decode_player(obj: dict[str, Any]) -> PlayerRef:
 def _fixture_action(obj: dict[str, Any]) -> FixtureAction:
     # Read in wire order so that the first error reported is the first field at fault.
     action_id = req_str(obj, "actionId")
-    fixture_id = req_str(obj, "fixtureId")
+    # One string per fixture, not one per packet: a fixture's hundreds of action states all hold it.
+    fixture_id = sys.intern(req_str(obj, "fixtureId"))
     fixture_seq_num = req_int(obj, "fixtureSeqNum")
     type_id = req_int(obj, "fixtureActionTypeId", bits=32)
     send_type_id = opt_int(obj, "sendTypeId", bits=32)
