@@ -63,7 +63,7 @@ bench: install jars ## ddeflow bench: the worker's delay, throughput and RSS aga
 bench-parts: install jars ## the generator's, the simulator's and ingest live's benchmarks (numbers, not pass/fail)
 	$(BIN)/python scripts/bench_generate.py
 	$(BIN)/python -m scripts.bench_simulator_streams --fixtures 200 --streams 1000 --packets 400
-	$(BIN)/python -m scripts.bench_ingest_live --per-sport 50 --time-scale 0.004 --stagger-s 0.2
+	$(BIN)/python -m scripts.bench_ingest_live --fixtures 200 --time-scale 0.004 --stagger-s 0.2
 
 test-bench: lint jars ## ddeflow bench's smallest profile end to end, report keys and plots (a few minutes; not in test)
 	$(BIN)/pytest -m separate tests/bench/test_command.py

@@ -93,6 +93,8 @@ from ddeflow.topics import MAX_RECORD_BYTES
 log = logging.getLogger(__name__)
 
 _DISCARD_WAIT_S = 5.0
+LINGER_MS = 5
+"""How long ``ingest live``'s producer lets a batch wait for more records."""
 
 
 class RawSink:
@@ -100,7 +102,7 @@ class RawSink:
         self,
         kafka_options: dict[str, Any],
         *,
-        linger_ms: int = 5,
+        linger_ms: int = LINGER_MS,
         policy: OutagePolicy | None = None,
         rng: random.Random | None = None,
     ) -> None:

@@ -5,7 +5,10 @@
    pass-through each drain it in turn, each in a child process, as a consumer group of its own.
 3. Delay at each offered load: on fresh topics, the baseline, then the worker (then the worker under each
    ``--variant``), with records appended at the load's rate and a read_committed reader here.
-4. ``report.json`` (stable keys), ``report.md`` (the table) and the PNGs in ``--out``.
+4. Fan-in: ``ingest live`` in a child process over the profile's concurrent simulated streams (1,000 in the
+   full profile), each frame's receipt to its broker acknowledgement, against a bare producer's appends of the
+   same frames at the same rate; then every packet is checked present in the raw topics.
+5. ``report.json`` (stable keys), ``report.md`` (the table) and the PNGs in ``--out``.
 """
 
 from __future__ import annotations
@@ -174,6 +177,14 @@ async def bench(
             _say(f"  {label}: {len(found[-1].delays_ms)} records seen, fed at {found[-1].achieved_per_s:,.0f}/s")
         runs.append(LoadRun(found[1], found[0], tuple(found[2:])))
 
+    fan_in_run = None
+    if profile.fan_in is not None:
+        from ddeflow.bench.ingest import fan_in  # the simulator's server: only a bench run needs it
+
+        fan_in_run = await fan_in(
+            infra.bootstrap_servers, infra.registry_url, work / "fan-in", profile.fan_in, seed=seed, say=_say
+        )
+
     result = report(
         command=command,
         profile=profile.name,
@@ -184,6 +195,7 @@ async def bench(
         transactional=drains[1],
         plain=drains[2],
         loads=runs,
+        fan_in=fan_in_run,
     )
     return result, drains, runs
 

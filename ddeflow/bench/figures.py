@@ -15,7 +15,7 @@ from typing import Any
 from ddeflow.soak.figures import Delays as Latency
 from ddeflow.soak.figures import delays
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 CDF_POINTS = 101
 
 TARGET_P50_MS = {1000: 15.0}
@@ -23,6 +23,7 @@ TARGET_P99_MS = {1000: 50.0, 5000: 100.0}
 TARGET_THROUGHPUT_RATIO = 0.6
 TARGET_THROUGHPUT_PER_S = 15_000.0
 TARGET_KB_PER_FIXTURE = 50.0
+TARGET_INGEST_P99_MS = 20.0
 
 
 def latency(delays_ms: Sequence[float]) -> Latency:
@@ -121,6 +122,22 @@ class Feed:
     by_sport: Mapping[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class FanInRun:
+    """``ingest live`` over many concurrent streams, and a bare producer's appends at its rate."""
+
+    fixtures: int
+    frames: int
+    summary: Mapping[str, Any]
+    """``ingest live --summary-json``: its frames, rate, receipt-to-ack delay, peak streams and RSS."""
+    complete_fixtures: int
+    """Fixtures with every packet in the raw topics afterwards."""
+    served_per_s: float
+    """The simulator's frames per second from its first frame to its last (heartbeats included)."""
+    baseline: Latency
+    baseline_per_s: float
+
+
 def _rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None or value != value else round(value, digits)
 
@@ -175,6 +192,7 @@ def report(
     transactional: Drain,
     plain: Drain,
     loads: Sequence[LoadRun],
+    fan_in: FanInRun | None = None,
 ) -> dict[str, Any]:
     """The JSON report."""
     latency_rows = []
@@ -218,6 +236,35 @@ def report(
             "kb_per_fixture": _rounded(kb),
             "target_kb_per_fixture": TARGET_KB_PER_FIXTURE,
         },
+        "ingest": None if fan_in is None else _fan_in_entry(fan_in),
+    }
+
+
+def _fan_in_entry(found: FanInRun) -> dict[str, Any]:
+    s = found.summary
+    base = found.baseline
+    return {
+        "streams": found.fixtures,
+        "peak_streams": s["peak_streams"],
+        "frames": found.frames,
+        "frames_written": s["frames"],
+        "served_per_s": _rounded(found.served_per_s),
+        "p50_ms": _rounded(s["delay_p50_ms"]),
+        "p99_ms": _rounded(s["delay_p99_ms"]),
+        "max_ms": _rounded(s["delay_max_ms"]),
+        "peak_rss_mb": _rounded(s["peak_rss_mb"]),
+        "reconnects": s["reconnects"],
+        "complete_fixtures": found.complete_fixtures,
+        "baseline": {
+            "count": base.count,
+            "per_s": _rounded(found.baseline_per_s),
+            "p50_ms": _rounded(base.p50_ms),
+            "p99_ms": _rounded(base.p99_ms),
+            "max_ms": _rounded(base.max_ms),
+        },
+        "p50_ratio": _rounded(ratio(s["delay_p50_ms"], base.p50_ms), 3),
+        "p99_ratio": _rounded(ratio(s["delay_p99_ms"], base.p99_ms), 3),
+        "target_p99_ms": TARGET_INGEST_P99_MS,
     }
 
 
@@ -282,5 +329,27 @@ def markdown(found: Mapping[str, Any]) -> str:
         f"| worker RSS growth per fixture ({m['fixtures']} open at once; peak {m['worker_peak_rss_mb']} MB) | "
         f"≤ {m['target_kb_per_fixture']:.0f} KB | {kb} | - | - |"
     )
+    if (i := found.get("ingest")) is not None:
+        streams = (
+            f"{i['peak_streams']:,} streams at once, {i['frames_written']:,} frames served at "
+            f"{i['served_per_s']:,.0f}/s"
+        )
+        base = i["baseline"]
+        lines.append(
+            f"| ingest live receipt to ack p50, {streams} | - | {_ms(i['p50_ms'])} | {_ms(base['p50_ms'])} | "
+            f"{_times(i['p50_ratio'])} |"
+        )
+        lines.append(
+            f"| ingest live receipt to ack p99, the same | ≤ {i['target_p99_ms']:.0f} ms | {_ms(i['p99_ms'])} | "
+            f"{_ms(base['p99_ms'])} | {_times(i['p99_ratio'])} |"
+        )
     lines.append("")
+    if (i := found.get("ingest")) is not None:
+        lines.append(
+            f"Ingest baseline: the same frames appended by a bare producer with ingest's settings at "
+            f"{i['baseline']['per_s']:,.0f}/s ({i['baseline']['count']:,} records), send to ack. "
+            f"Every packet in the raw topics afterwards: {i['complete_fixtures']:,} of {i['streams']:,} fixtures; "
+            f"ingest's peak RSS {i['peak_rss_mb']} MB."
+        )
+        lines.append("")
     return "\n".join(lines)

@@ -47,7 +47,12 @@ def test_the_smallest_profile_writes_the_report_with_its_keys(infra: Infra, tmp_
     (variant,) = row["variants"]
     assert variant["knobs"] == "DDEFLOW_FETCH_MAX_WAIT_MS=10" and variant["count"] > 0
     assert found["memory"]["worker_peak_rss_mb"] > 0
+    ingest = found["ingest"]
+    assert ingest["peak_streams"] == ingest["streams"] == 8 and ingest["complete_fixtures"] == 8
+    assert ingest["frames_written"] == ingest["frames"] and ingest["p99_ms"] > 0
+    assert ingest["baseline"]["count"] > 0 and ingest["p99_ratio"] > 0
     table = (out / "report.md").read_text(encoding="utf-8")
     assert "| delay p99, 200 packets/s" in table and "vs transactional pass-through" in table
+    assert "| ingest live receipt to ack p99" in table
     for png in ("latency-cdf.png", "throughput.png", "rss.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -12,6 +12,7 @@ from ddeflow.bench.figures import (
     REPORT_VERSION,
     Delays,
     Drain,
+    FanInRun,
     Feed,
     LoadRun,
     cdf,
@@ -23,6 +24,7 @@ from ddeflow.bench.figures import (
     received_since,
     report,
 )
+from ddeflow.bench.ingest import serving_rate
 from ddeflow.bench.profile import Load
 from ddeflow.errors import ConfigError
 
@@ -92,7 +94,9 @@ def test_the_report_keeps_its_keys_and_sets_each_figure_beside_its_baseline() ->
     assert found["report_version"] == REPORT_VERSION
     assert set(found) == {
         "report_version", "command", "profile", "machine", "knobs", "feed", "throughput", "latency", "memory",
+        "ingest",
     }  # fmt: skip
+    assert found["ingest"] is None  # no fan-in phase in this run
     t = found["throughput"]
     assert set(t) == {
         "worker", "baseline_transactional", "baseline_plain", "ratio_transactional", "ratio_plain", "target_ratio",
@@ -133,3 +137,38 @@ def test_a_load_is_a_rate_and_seconds() -> None:
     for bad in ("300", "x:20", "0:20", "300:-1"):
         with pytest.raises(ConfigError):
             parse_load(bad)
+
+
+def test_the_fan_in_sits_beside_its_baseline_with_the_target() -> None:
+    summary = {
+        "frames": 1200, "packets_per_s": 100.0, "delay_p50_ms": 16.8, "delay_p99_ms": 42.0, "delay_max_ms": 90.0,
+        "peak_streams": 100, "peak_rss_mb": 80.0, "reconnects": 0,
+    }  # fmt: skip
+    fan_in = FanInRun(100, 1200, summary, 99, 400.0, latency([2.0] * 90 + [8.0] * 10), 398.0)
+    found = report(
+        command="ddeflow bench --quick",
+        profile="quick",
+        machine={"cores": 2, "memory_gb": 8.0, "load_avg_1m": 3.0, "broker": "Apache Kafka", "python": "3.11"},
+        knobs={"fetch_max_wait_ms": 500, "linger_ms": 2},
+        feed=Feed(fixtures=4, packets=1000, duplicates=50, stale=50, by_sport={"soccer": 1000}),
+        worker=_drain("worker", 500.0),
+        transactional=_drain("transactional pass-through", 1000.0),
+        plain=_drain("plain pass-through", 2000.0),
+        loads=[],
+        fan_in=fan_in,
+    )
+    ingest = found["ingest"]
+    assert (ingest["streams"], ingest["peak_streams"], ingest["complete_fixtures"]) == (100, 100, 99)
+    assert (ingest["p99_ms"], ingest["baseline"]["p99_ms"], ingest["p99_ratio"]) == (42.0, 8.0, 5.25)
+    assert ingest["baseline"]["count"] == 100 and ingest["target_p99_ms"] == 20.0
+    json.dumps(found, allow_nan=False)
+    table = markdown(found)
+    assert "| ingest live receipt to ack p99, the same | ≤ 20 ms | 42 ms | 8 ms | 5.25x |" in table
+    assert "100 streams at once, 1,200 frames served at 400/s" in table
+    assert "99 of 100 fixtures" in table
+
+
+def test_the_serving_rate_spans_the_first_frame_to_the_last() -> None:
+    samples = [(0.0, 0), (1.0, 0), (2.0, 100), (3.0, 300), (4.0, 400), (5.0, 400), (9.0, 400)]
+    assert serving_rate(samples) == 400 / 2.0
+    assert math.isnan(serving_rate([(0.0, 0), (1.0, 0)]))
