@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import pytest
 
@@ -79,8 +80,9 @@ def _delays(label: str, ms: float) -> Delays:
     return Delays(label, 1000, 1000, 1.0, tuple(ms + i / 100 for i in range(100)))
 
 
-def test_the_report_keeps_its_keys_and_sets_each_figure_beside_its_baseline() -> None:
-    found = report(
+def _report(loads: list[LoadRun], fan_in: FanInRun | None = None) -> dict[str, Any]:
+    """A quick run's report: the worker at half the transactional baseline and a quarter of the plain one."""
+    return report(
         command="ddeflow bench --quick",
         profile="quick",
         machine={"cores": 2, "memory_gb": 8.0, "load_avg_1m": 3.0, "broker": "Apache Kafka", "python": "3.11"},
@@ -89,8 +91,13 @@ def test_the_report_keeps_its_keys_and_sets_each_figure_beside_its_baseline() ->
         worker=_drain("worker", 500.0),
         transactional=_drain("transactional pass-through", 1000.0),
         plain=_drain("plain pass-through", 2000.0),
-        loads=[LoadRun(_delays("worker", 40.0), _delays("baseline", 20.0), (_delays("X=1", 10.0),))],
+        loads=loads,
+        fan_in=fan_in,
     )
+
+
+def test_the_report_keeps_its_keys_and_sets_each_figure_beside_its_baseline() -> None:
+    found = _report([LoadRun(_delays("worker", 40.0), _delays("baseline", 20.0), (_delays("X=1", 10.0),))])
     assert found["report_version"] == REPORT_VERSION
     assert set(found) == {
         "report_version", "command", "profile", "machine", "knobs", "feed", "throughput", "latency", "memory",
@@ -145,18 +152,7 @@ def test_the_fan_in_sits_beside_its_baseline_with_the_target() -> None:
         "peak_streams": 100, "peak_rss_mb": 80.0, "reconnects": 0,
     }  # fmt: skip
     fan_in = FanInRun(100, 1200, summary, 99, 400.0, latency([2.0] * 90 + [8.0] * 10), 398.0)
-    found = report(
-        command="ddeflow bench --quick",
-        profile="quick",
-        machine={"cores": 2, "memory_gb": 8.0, "load_avg_1m": 3.0, "broker": "Apache Kafka", "python": "3.11"},
-        knobs={"fetch_max_wait_ms": 500, "linger_ms": 2},
-        feed=Feed(fixtures=4, packets=1000, duplicates=50, stale=50, by_sport={"soccer": 1000}),
-        worker=_drain("worker", 500.0),
-        transactional=_drain("transactional pass-through", 1000.0),
-        plain=_drain("plain pass-through", 2000.0),
-        loads=[],
-        fan_in=fan_in,
-    )
+    found = _report([], fan_in)
     ingest = found["ingest"]
     assert (ingest["streams"], ingest["peak_streams"], ingest["complete_fixtures"]) == (100, 100, 99)
     assert (ingest["p99_ms"], ingest["baseline"]["p99_ms"], ingest["p99_ratio"]) == (42.0, 8.0, 5.25)
