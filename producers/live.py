@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import resource
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field, replace
@@ -57,6 +56,7 @@ from ddeflow.errors import (
     FeedNotFoundError,
     FeedRequestError,
 )
+from ddeflow.process_memory import peak_rss_mb
 from ddeflow.producers.batch_ingest import reconcile_fixture
 from ddeflow.producers.failures import OnFailure, on_failure
 from ddeflow.producers.gate import Gate
@@ -236,7 +236,7 @@ class LiveIngest:
             delay_p99_ms=delays.quantile_ns(0.99) / 1e6,
             delay_max_ms=delays.max_ns / 1e6,
             peak_streams=self.peak_streaming,
-            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            peak_rss_mb=peak_rss_mb(),
             ws_connects=self._ws_gate.attempts,
             rest_requests=self._rest.requests,
             rest_rate_limited=self._rest.rate_limited,
