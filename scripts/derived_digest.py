@@ -42,31 +42,44 @@ def _feed(update: hashlib._Hash, *parts: bytes | None) -> None:
             update.update(part)
 
 
-def run(fixtures: int, statistics: int, seed: int) -> dict[str, str | int]:
+def prepared(
+    fixtures: int, statistics: int, seed: int, *, partitions: int = 4, bad: bool = True
+) -> tuple[Transformer, list[PartitionStore], list[RawRecord]]:
+    """A Transformer with its subjects pre-registered, empty partition stores, and the slice's raw records as
+    the producers lay them out (with the frames that must be dead-lettered mixed in when ``bad``)."""
     with tempfile.TemporaryDirectory() as tmp:
         matches = season_slice(Path(tmp), fixtures, statistics, seed)
     plan = build_plan(matches, seed=seed)
-    snooker = next((m for m in matches if m.statistics), None)
-    plan = mix_in(plan, bad_deliveries(matches[0], snooker), seed=seed)
+    if bad:
+        snooker = next((m for m in matches if m.statistics), None)
+        plan = mix_in(plan, bad_deliveries(matches[0], snooker), seed=seed)
     codec = AvroCodec(None)  # type: ignore[arg-type]  # encoding needs no registry
     for number, binding in enumerate(topic_schemas.bindings(PREFIX), start=1):
         codec.use(binding.subject, number, binding.schema)
     transformer = Transformer(PREFIX, codec, RetentionPolicy(grace_ms=GRACE_MS, marker_ms=topics.RAW_RETENTION_MS))
-    stores = [PartitionStore() for _ in range(4)]
+    records = []
+    for offset, item in enumerate(plan):
+        partition = sum(item.key) % partitions
+        records.append(
+            RawRecord(
+                item.topic(PREFIX),
+                partition,
+                offset,
+                item.key,
+                item.value,
+                tuple(item.headers(PREFIX)),
+                timestamp_ms=T0_MS + offset * STEP_MS,
+            )
+        )
+    return transformer, [PartitionStore() for _ in range(partitions)], records
+
+
+def run(fixtures: int, statistics: int, seed: int) -> dict[str, str | int]:
+    transformer, stores, plan = prepared(fixtures, statistics, seed)
     out_digest, log_digest = hashlib.sha256(), hashlib.sha256()
     emitted = 0
-    for offset, item in enumerate(plan):
-        partition = sum(item.key) % len(stores)
-        record = RawRecord(
-            item.topic(PREFIX),
-            partition,
-            offset,
-            item.key,
-            item.value,
-            tuple(item.headers(PREFIX)),
-            timestamp_ms=T0_MS + offset * STEP_MS,
-        )
-        for out in transformer.handle(record, stores[partition]):
+    for offset, record in enumerate(plan):
+        for out in transformer.handle(record, stores[record.partition]):
             emitted += 1
             _feed(out_digest, out.topic.encode(), out.key, out.value, *(n.encode() + b"=" + v for n, v in out.headers))
         if offset % COMMIT_EVERY == 0 or offset == len(plan) - 1:
