@@ -27,6 +27,7 @@ from ddeflow.dde.sports import Sport
 from ddeflow.errors import DdeflowError
 from ddeflow.harness.clones import clone_fixture
 from ddeflow.harness.derived import options, read_topic
+from ddeflow.harness.plan import jsonl_lines
 from ddeflow.producers.frames import action_seq
 from ddeflow.producers.raw_records import Stream, raw_topic
 from ddeflow.producers.raw_sink import LINGER_MS
@@ -55,15 +56,11 @@ def build_fixtures(root: Path, fixtures: int, keep: int | None, seed: int) -> di
     return built
 
 
-def _frames(directory: Path) -> list[bytes]:
-    return [line for line in (directory / "actions.jsonl").read_bytes().split(b"\n") if line.strip()]
-
-
 async def fan_in(bootstrap: str, registry: str, root: Path, plan: FanIn, *, seed: int, say: Any = print) -> FanInRun:
     """Run ``ingest live --until-finished`` against a simulator serving ``plan.fixtures`` streams, then the
     baseline."""
     fixtures = build_fixtures(root, plan.fixtures, plan.keep, seed)
-    frames = {fixture_id: _frames(directory) for fixture_id, (_, directory) in fixtures.items()}
+    frames = {fixture_id: jsonl_lines(directory / "actions.jsonl") for fixture_id, (_, directory) in fixtures.items()}
     total = sum(len(lines) for lines in frames.values())
     say(f"fan-in: {len(fixtures)} streams, {total} action packets")
     order = sorted(fixtures, key=lambda fixture_id: fixture_id[::-1])

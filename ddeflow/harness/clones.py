@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ddeflow.dde.sports import Sport
+from ddeflow.harness.plan import jsonl_lines
 
 
 def clone_id(number: int) -> str:
@@ -21,11 +22,11 @@ def clone_fixture(source: Path, out: Path, sport: Sport, number: int, keep: int 
     target.mkdir(parents=True)
     fixture = (source / "fixture.json").read_bytes().replace(source.name.encode(), new_id.encode())
     (target / "fixture.json").write_bytes(fixture)
-    lines = [line for line in (source / "actions.jsonl").read_bytes().split(b"\n") if line.strip()]
+    lines = jsonl_lines(source / "actions.jsonl")
     if keep is not None and len(lines) > keep:
         step = len(lines) / (keep - 1)
         picked = sorted({int(k * step) for k in range(keep - 1)} | {len(lines) - 1})
-        lines = [lines[k] for k in picked]
+        lines = tuple(lines[k] for k in picked)
     body = b"\n".join(lines).replace(source.name.encode(), new_id.encode()) + b"\n"
     (target / "actions.jsonl").write_bytes(body)
     return new_id, target

@@ -104,15 +104,16 @@ def load_matches(out_dir: Path) -> list[Match]:
             Match(
                 sport=Sport(row["sport"]),
                 fixture_id=row["id"],
-                actions=_lines(folder / "actions.jsonl"),
-                statistics=_lines(stats) if stats.exists() else (),
+                actions=jsonl_lines(folder / "actions.jsonl"),
+                statistics=jsonl_lines(stats) if stats.exists() else (),
                 truth=json.loads((folder / "truth.json").read_text(encoding="utf-8")),
             )
         )
     return matches
 
 
-def _lines(path: Path) -> tuple[bytes, ...]:
+def jsonl_lines(path: Path) -> tuple[bytes, ...]:
+    """The non-blank lines of a JSON-lines file, as bytes."""
     return tuple(line for line in path.read_bytes().split(b"\n") if line.strip())
 
 
