@@ -20,7 +20,7 @@ or a known symbol; ``list`` or ``tuple`` for an array, but no tuple in a union; 
 such a record becomes.
 
 The writer is Python source generated from the schema (one function, every field's checks and varints inline) and
-compiled once: per field it costs no call, which made it about twice as fast as a writer of nested closures.
+compiled once: per field it costs no call, which made it about 1.4 times as fast as a writer of nested closures.
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ class FanInRun:
     complete_fixtures: int
     """Fixtures with every packet in the raw topics afterwards."""
     served_per_s: float
-    """The simulator's frames per second from its first frame to its last (heartbeats included)."""
+    """The simulator's data frames per second from its first to its last (heartbeats are not counted)."""
     baseline: Latency
     baseline_per_s: float
 
